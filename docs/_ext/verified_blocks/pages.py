@@ -1,0 +1,104 @@
+"""Read the verified blocks of MyST pages with MyST's own parser.
+
+The tokens come from MyST's markdown-it configuration and the directive text
+from MyST's ``parse_directive_text``, the very functions Sphinx runs when it
+renders the page, so the extractor sees each block exactly as the site does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from myst_parser.config.main import MdParserConfig
+from myst_parser.parsers.directives import MarkupError, parse_directive_text
+from myst_parser.parsers.mdit import create_md_parser
+
+from .spec import DIRECTIVE, VERIFIED_LANGUAGES, Block, BlockError, DirectiveSyntax, build_block
+
+#: The MyST extensions the site enables; conf.py imports this list.
+MYST_EXTENSIONS = ["colon_fence", "deflist", "fieldlist", "attrs_block"]
+
+_PARSER = create_md_parser(MdParserConfig(enable_extensions=set(MYST_EXTENSIONS)), RendererHTML)
+
+
+class _Container:
+    """Any directive other than ours: its options are not checked here, only skipped."""
+
+    required_arguments = 0
+    optional_arguments = 1
+    final_argument_whitespace = True
+    has_content = True
+    option_spec: dict[str, object] = {}
+
+
+def read_page(path: Path, page: str) -> list[Block]:
+    """All verified blocks of one page, in page order; raises :class:`BlockError`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise BlockError(page, None, f"not UTF-8 text: {error}") from None
+    return list(_blocks(text, page, line_offset=0))
+
+
+def _blocks(text: str, page: str, line_offset: int) -> Iterator[Block]:
+    for token in _PARSER.parse(text):
+        if token.type not in ("fence", "colon_fence"):
+            continue
+        line = line_offset + token.map[0] + 1 if token.map else line_offset + 1
+        if token.type == "fence" and token.map and not _closed(text, token):
+            raise BlockError(page, line, f"this {token.markup} fence is never closed")
+        info = token.info.strip()
+        name, _, first_line = info.partition(" ")
+        if name.startswith("{") and name.endswith("}"):
+            directive = name[1:-1]
+            if directive == DIRECTIVE:
+                yield _example(token, first_line, page, line)
+            else:
+                yield from _nested(token, first_line, page, line)
+        elif token.type == "fence" and name.lower() in VERIFIED_LANGUAGES:
+            raise BlockError(
+                page,
+                line,
+                f"plain ```{name} fence: every {name} block must be verified; write "
+                "```{example} <file> (or give it a :skip: reason)",
+            )
+
+
+def _closed(text: str, token: Token) -> bool:
+    """Whether a fence token ends with its closing fence (markdown-it closes at EOF)."""
+    assert token.map is not None
+    lines = text.splitlines()
+    end = token.map[1] - 1
+    if end >= len(lines) or end <= token.map[0]:
+        return False
+    closing = lines[end].strip()
+    return closing.startswith(token.markup) and not closing.strip(token.markup[0])
+
+
+def _example(token: Token, first_line: str, page: str, line: int) -> Block:
+    try:
+        parsed = parse_directive_text(DirectiveSyntax, first_line, token.content, line=line)
+    except MarkupError as error:
+        raise BlockError(page, line, str(error)) from None
+    for warning in parsed.warnings:
+        raise BlockError(page, warning.lineno or line, warning.msg)
+    return build_block(
+        page=page,
+        line=line,
+        arguments=parsed.arguments,
+        options=parsed.options,
+        body=parsed.body,
+        body_offset=parsed.body_offset,
+    )
+
+
+def _nested(token: Token, first_line: str, page: str, line: int) -> Iterator[Block]:
+    """Blocks inside another directive (tabs, admonitions), at their page lines."""
+    try:
+        parsed = parse_directive_text(_Container, first_line, token.content, line=line)
+    except MarkupError:
+        return
+    yield from _blocks("\n".join(parsed.body) + "\n", page, line + parsed.body_offset)

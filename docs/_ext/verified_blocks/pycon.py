@@ -1,0 +1,87 @@
+"""Run a ``pycon`` session the way ``python -m asyncio`` would, and compare.
+
+doctest parses the session and compares the output; the statements run with
+top-level ``await`` on one event loop, as in the asyncio REPL, which plain
+doctest (and tools built on it) cannot do.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import doctest
+import inspect
+import io
+import sys
+from contextlib import redirect_stdout
+from dataclasses import dataclass
+
+_FLAGS = doctest.ELLIPSIS
+_CHECKER = doctest.OutputChecker()
+
+
+@dataclass
+class Mismatch:
+    """The first statement whose output differs from the session on the page."""
+
+    file_line: int  #: 1-based line of the ``>>>`` in the session file
+    source: str
+    want: str
+    got: str
+
+
+def exception_line(error: BaseException) -> str:
+    """The last line of a traceback, as Python prints it (without notes)."""
+    kind = type(error)
+    name = kind.__qualname__
+    if kind.__module__ not in ("builtins", "__main__"):
+        name = f"{kind.__module__}.{name}"
+    message = str(error)
+    return f"{name}: {message}" if message else name
+
+
+def run_session(text: str, name: str, namespace: dict | None = None) -> Mismatch | None:
+    """Run every statement of ``text``; the first mismatch, or None if all match."""
+    examples = doctest.DocTestParser().get_examples(text, name)
+    namespace = {"__name__": "__main__", "asyncio": asyncio} if namespace is None else namespace
+    loop = asyncio.new_event_loop()
+    try:
+        for example in examples:
+            got = _run(example.source, namespace, loop, name)
+            want = example.want
+            if example.exc_msg is not None:
+                want = example.exc_msg
+                got = got.splitlines()[-1] + "\n" if got.startswith("Traceback") else got
+            if not _CHECKER.check_output(want, got, _FLAGS):
+                return Mismatch(example.lineno + 1, example.source, want, got)
+        return None
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+
+def _run(source: str, namespace: dict, loop: asyncio.AbstractEventLoop, name: str) -> str:
+    out = io.StringIO()
+    old_hook = sys.displayhook
+    sys.displayhook = _display(out)
+    try:
+        with redirect_stdout(out):
+            code = compile(source, name, "single", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+            result = eval(code, namespace)  # noqa: S307 - running the page's own session
+            if code.co_flags & inspect.CO_COROUTINE:
+                loop.run_until_complete(result)
+    except Exception as error:  # the session shows it as a traceback
+        return (
+            out.getvalue() + "Traceback (most recent call last):\n" + exception_line(error) + "\n"
+        )
+    finally:
+        sys.displayhook = old_hook
+    return out.getvalue()
+
+
+def _display(out: io.StringIO):
+    def hook(value: object) -> None:
+        if value is not None:
+            out.write(repr(value) + "\n")
+
+    return hook

@@ -1,0 +1,127 @@
+"""Sessions of the Async Testing Guide. Bare `nox` runs every check CI runs.
+
+nox                      # lint, toolchain tests, drift check, examples on 3.10-3.15, docs
+nox -s docs              # build the site into _build/html
+nox -s examples-3.12 -- docs/how-to/await-a-mock.md   # one page, one Python
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nox
+
+nox.needs_version = ">=2025.2.9"
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_venv = "yes"
+# A missing interpreter is an error, never a silent skip: .ci/debian-pythons
+# provides 3.14 and 3.15 where the host has no package for them.
+nox.options.error_on_missing_interpreters = True
+nox.options.sessions = ["lint", "tests", "drift", "examples", "docs"]
+
+# uv must use the interpreters on this machine, never download one.
+os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
+
+ROOT = Path(__file__).resolve().parent
+PYTHONS = ["3.10", "3.11", "3.12", "3.13", "3.14", "3.15"]
+DOCS_PYTHON = "3.13"  # Sphinx 9.2 needs 3.13+
+REPORTS = "_build/reports"
+TOOLCHAIN = {"PYTHONPATH": str(ROOT / "docs" / "_ext")}
+
+
+def _extract(session: nox.Session, *args: str) -> None:
+    """Run the extractor (it needs MyST's parser, nothing else)."""
+    session.install("-c", "docs/requirements.txt", "myst-parser")
+    session.run("python", "-m", "verified_blocks.extract", *args, env=TOOLCHAIN)
+
+
+@nox.session(python=DOCS_PYTHON)
+def extract(session: nox.Session) -> None:
+    """Write examples/ from the pages in docs/ (`-- --check` only checks)."""
+    _extract(session, *session.posargs)
+
+
+@nox.session(python=DOCS_PYTHON)
+def drift(session: nox.Session) -> None:
+    """Fail if examples/ differs from what docs/ produces (same as `extract -- --check`)."""
+    _extract(session, "--check")
+
+
+@nox.session(python=PYTHONS)
+def examples(session: nox.Session) -> None:
+    """Run every page's examples; `-- docs/PAGE.md` runs only that page's.
+
+    The full run writes _build/reports/<python>.json, which the site's badges read.
+    """
+    session.install("-r", "requirements.txt")
+    pages = [a for a in session.posargs if a.endswith(".md")]
+    rest = [a for a in session.posargs if not a.endswith(".md")]
+    targets = [_examples_folder(session, page) for page in pages] or ["examples"]
+    report = [] if pages else [f"--blocks-report={REPORTS}/{session.python}.json"]
+    session.run("python", "-m", "pytest", *targets, *report, *rest)
+
+
+def _examples_folder(session: nox.Session, page: str) -> str:
+    parts = Path(page).with_suffix("").parts
+    if parts[:1] != ("docs",):
+        session.error(f"{page}: expected a page under docs/")
+    folder = Path("examples", *(p.replace("-", "_") for p in parts[1:]))
+    if not folder.is_dir():
+        session.error(f"{page} has no examples ({folder} does not exist; run `nox -s extract`?)")
+    return str(folder)
+
+
+@nox.session(python=DOCS_PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the site into _build/html, warnings as errors, badges from _build/reports."""
+    session.install("-r", "docs/requirements.txt")
+    session.run(
+        "python",
+        "-m",
+        "sphinx",
+        "-W",
+        "-n",
+        "--keep-going",
+        "-b",
+        "html",
+        "-c",
+        ".",
+        "docs",
+        "_build/html",
+        *session.posargs,
+    )
+    session.log(f"The site is in {ROOT / '_build' / 'html' / 'index.html'}")
+
+
+@nox.session(name="docs-live", python=DOCS_PYTHON, default=False)
+def docs_live(session: nox.Session) -> None:
+    """Serve the site on http://127.0.0.1:8000 and rebuild it when a page changes."""
+    session.install("-r", "docs/requirements.txt")
+    session.run(
+        "sphinx-autobuild",
+        "-n",
+        "--keep-going",
+        "-c",
+        ".",
+        "--watch",
+        "docs/_ext",
+        "docs",
+        "_build/html-live",
+        *session.posargs,
+    )
+
+
+@nox.session(python=DOCS_PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff over the toolchain, its tests and the generated examples."""
+    session.install("-c", "tests/requirements.txt", "ruff")
+    session.run("ruff", "check", *(session.posargs or ["."]))
+    session.run("ruff", "format", "--check", "docs/_ext", "tests", "noxfile.py", "conf.py")
+
+
+@nox.session(python=DOCS_PYTHON)
+def tests(session: nox.Session) -> None:
+    """The toolchain's own tests: extractor, plugin, Sphinx extension, bad input."""
+    session.install("-r", "tests/requirements.txt")
+    session.run("python", "-m", "pytest", "tests", *session.posargs, env=TOOLCHAIN)
