@@ -1,0 +1,33 @@
+"""Helpers for the toolchain's tests: a throwaway repository with pages in docs/."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from verified_blocks import extract
+
+
+class Repo:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        (root / "docs").mkdir(parents=True)
+
+    def page(self, name: str, text: str) -> str:
+        path = self.root / "docs" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return f"docs/{name}"
+
+    def extract(self, *args: str) -> int:
+        return extract.main(["--root", str(self.root), *args])
+
+    def snapshot(self) -> dict[str, bytes]:
+        return extract.existing_tree(self.root / "examples")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    return Repo(tmp_path / "repo")

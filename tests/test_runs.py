@@ -1,0 +1,131 @@
+"""A block that does not behave as its page says fails the examples run, naming page and line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+RAISES = """
+# How to await a mock
+
+```{example} await_demo.py
+:raises: TypeError: object MagicMock can't be used in 'await' expression
+:raises-3.14: TypeError: 'MagicMock' object can't be awaited
+
+import asyncio
+from unittest.mock import MagicMock
+
+
+async def main():
+    await MagicMock()
+
+
+asyncio.run(main())
+```
+"""
+
+PASSING = """
+# How to double
+
+```{example} double_client.py
+async def double(x):
+    return 2 * x
+```
+
+```{example} test_double_client.py
+import pytest
+
+from double_client import double
+
+
+@pytest.mark.asyncio
+async def test_double():
+    assert await double(2) == 4
+```
+"""
+
+OUTCOME = """
+# How to forget the mark
+
+```{example} test_unmarked_demo.py
+---
+outcome: failed=1
+lines: |
+  async def functions are not natively supported
+---
+async def test_unmarked():
+    pass
+```
+"""
+
+
+def run(repo, pytester: pytest.Pytester, text: str, *args: str) -> pytest.RunResult:
+    page = repo.page("how-to/page.md", text)
+    assert repo.extract() == 0
+    result = pytester.runpytest_subprocess(str(repo.root / "examples"), "-p", "no:randomly", *args)
+    result.page = page  # type: ignore[attr-defined]
+    return result
+
+
+def test_the_pages_as_written_pass(repo, pytester):
+    for text in (RAISES, PASSING, OUTCOME):
+        run(repo, pytester, text).assert_outcomes(passed=len(text.split("{example}")) - 1)
+
+
+def test_wrong_expected_message_fails_with_page_line(repo, pytester):
+    text = RAISES.replace("can't be used in", "cannot be used in").replace(
+        "can't be awaited", "cannot be awaited"
+    )
+    result = run(repo, pytester, text)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*docs/how-to/page.md:3: the page says this raises*but it raised*"]
+    )
+
+
+def test_expected_error_that_never_happens_fails(repo, pytester):
+    text = RAISES.replace("    await MagicMock()", "    MagicMock()")
+    result = run(repo, pytester, text)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*docs/how-to/page.md:3: the page says this raises*ran without an error*"]
+    )
+
+
+def test_removing_an_await_fails_with_page_line(repo, pytester):
+    result = run(repo, pytester, PASSING.replace("assert await double", "assert double"))
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(
+        ["this test is shown on the page at docs/how-to/page.md:16 (block at line 8)"]
+    )
+
+
+def test_wrong_outcome_fails_with_page_line(repo, pytester):
+    result = run(repo, pytester, OUTCOME.replace("async def test_unmarked", "def test_unmarked"))
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*docs/how-to/page.md:3: pytest reported 1 passed, the page says 1 failed*"]
+    )
+
+
+def test_missing_output_line_fails(repo, pytester):
+    result = run(repo, pytester, OUTCOME.replace("natively supported", "natively supported!"))
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*docs/how-to/page.md:3: pytest did not print, in this order, a line containing",
+            "*async def functions are not natively supported!",
+        ]
+    )
+
+
+def test_report_records_expected_and_observed(repo, pytester, tmp_path):
+    report = tmp_path / "report.json"
+    run(repo, pytester, RAISES, f"--blocks-report={report}").assert_outcomes(passed=1)
+    data = json.loads(report.read_text())
+    (record,) = data["blocks"]
+    assert record["page"] == "docs/how-to/page.md"
+    assert record["line"] == 3
+    assert record["outcome"] == "passed"
+    assert record["observed"] == record["expected"]["message"]
