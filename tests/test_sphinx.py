@@ -1,0 +1,89 @@
+"""The Sphinx extension renders what ran, and refuses what did not."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+from sphinx.cmd.build import build_main
+
+CONF = """
+import sys
+sys.path.insert(0, {ext!r})
+extensions = ["myst_parser", "sphinx_design", "verified_blocks.sphinx"]
+verified_blocks_root = {root!r}
+exclude_patterns = ["_build"]
+"""
+
+PAGE = """\
+# How to await a mock
+
+```{example} await_demo.py
+:raises: TypeError: object MagicMock can't be used in 'await' expression
+:raises-3.14: TypeError: 'MagicMock' object can't be awaited
+
+import asyncio
+from unittest.mock import MagicMock
+
+asyncio.run(MagicMock()())
+```
+"""
+
+
+def build(root: Path, page: str) -> tuple[int, str, str]:
+    docs = root / "docs"
+    docs.mkdir(parents=True)
+    ext = Path(__file__).resolve().parents[1] / "docs" / "_ext"
+    (root / "conf.py").write_text(CONF.format(ext=str(ext), root=str(root)))
+    (docs / "index.md").write_text(page)
+    out = root / "_build" / "html"
+    warnings = root / "warnings.txt"
+    code = build_main(
+        ["-q", "-W", "-n", "-b", "html", "-c", str(root), str(docs), str(out), "-w", str(warnings)]
+    )
+    page_html = (out / "index.html").read_text() if (out / "index.html").exists() else ""
+    text = html.unescape(re.sub(r"<[^>]+>", "", page_html))  # what a reader sees
+    return code, warnings.read_text(), text
+
+
+def test_plain_python_fence_fails_the_build_at_its_line(tmp_path):
+    code, warnings, _ = build(tmp_path, "# How to\n\ntext\n\n```python\nprint(1)\n```\n")
+    assert code != 0
+    assert "docs/index.md:5" in warnings
+    assert "plain ```python fence" in warnings
+
+
+def test_block_renders_caption_versions_and_honest_badge(tmp_path):
+    code, warnings, text = build(tmp_path, PAGE)
+    assert code == 0, warnings
+    assert "await_demo.py" in text
+    assert "Python 3.10–3.13" in text and "Python 3.14+" in text
+    assert "TypeError: object MagicMock can't be used in 'await' expression" in text
+    assert "TypeError: 'MagicMock' object can't be awaited" in text
+    assert "Not verified in this build" in text
+
+
+def test_badge_reads_the_examples_report(tmp_path):
+    from verified_blocks.pages import read_page
+    from verified_blocks.spec import fingerprint
+
+    (tmp_path / "docs").mkdir(parents=True)
+    (tmp_path / "docs" / "index.md").write_text(PAGE)
+    (block,) = read_page(tmp_path / "docs" / "index.md", "docs/index.md")
+    reports = tmp_path / "_build" / "reports"
+    reports.mkdir(parents=True)
+    for version in ("3.10", "3.11", "3.12", "3.13", "3.14", "3.15"):
+        record = {"page": "docs/index.md", "line": 3, "fingerprint": fingerprint(block)}
+        record["outcome"] = "passed"
+        (reports / f"{version}.json").write_text(
+            json.dumps({"python": version, "blocks": [record]})
+        )
+    (tmp_path / "docs" / "index.md").unlink()
+    (tmp_path / "docs").rmdir()
+
+    code, warnings, text = build(tmp_path, PAGE)
+
+    assert code == 0, warnings
+    assert "Fails as shown on Python 3.10–3.15." in text
