@@ -24,6 +24,9 @@ root_doc = "index"
 exclude_patterns = ["_build", "_ext", "**/.*"]
 myst_enable_extensions = MYST_EXTENSIONS
 myst_heading_anchors = 3
+# Error messages must read exactly as Python prints them: no curly quotes, so that a
+# message pasted into the search box matches the page.
+smartquotes = False
 
 # Every cross-reference must resolve; there are no exceptions yet. Add one only with
 # a comment saying why.

@@ -141,6 +141,8 @@ def _tabs(block: Block, variants: list[tuple[list[str], str, str]]) -> list[str]
     for versions, language, code in variants:
         lines += [
             f":::{{tab-item}} Python {version_label(versions)}",
+            # one choice of version switches every tab set on the page
+            f":sync: python-{version_label(versions)}",
             f"```{language}",
             code,
             "```",
