@@ -59,7 +59,8 @@ def examples(session: nox.Session) -> None:
     rest = [a for a in session.posargs if not a.endswith(".md")]
     targets = [_examples_folder(session, page) for page in pages] or ["examples"]
     report = [] if pages else [f"--blocks-report={REPORTS}/{session.python}.json"]
-    session.run("python", "-m", "pytest", *targets, *report, *rest)
+    # -c: a page may have its own pytest.ini (shown on the page); examples/ runs under one.
+    session.run("python", "-m", "pytest", "-c", "examples/pytest.ini", *targets, *report, *rest)
 
 
 def _examples_folder(session: nox.Session, page: str) -> str:

@@ -26,6 +26,7 @@ import runpy
 import shlex
 import sys
 import traceback
+import warnings
 from contextlib import redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -345,7 +346,11 @@ def _isolated_pytest(
     stems = {Path(n).stem for n in names if n.endswith(".py")}
     saved = {name: sys.modules.pop(name) for name in list(sys.modules) if name in stems}
     try:
-        return pytester.runpytest_inprocess("-p", "no:cacheprovider", *args)
+        # Start from Python's own warning filters, as a fresh `pytest` would, not from
+        # this run's (filterwarnings = error would leak into the isolated run).
+        with warnings.catch_warnings():
+            warnings.resetwarnings()
+            return pytester.runpytest_inprocess("-p", "no:cacheprovider", *args)
     finally:
         sys.modules.update(saved)
 
