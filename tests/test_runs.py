@@ -129,3 +129,16 @@ def test_report_records_expected_and_observed(repo, pytester, tmp_path):
     assert record["line"] == 3
     assert record["outcome"] == "passed"
     assert record["observed"] == record["expected"]["message"]
+
+
+def test_config_file_shares_the_outcome_of_the_runs_that_use_it(repo, pytester, tmp_path):
+    page = (
+        "# How to configure\n\n"
+        "```{example} pytest.ini\n[pytest]\nasyncio_default_fixture_loop_scope = function\n```\n"
+        + OUTCOME.split("\n", 2)[2]
+    )
+    report = tmp_path / "report.json"
+    run(repo, pytester, page, f"--blocks-report={report}").assert_outcomes(passed=1)
+    records = {r["file"].rsplit("/", 1)[1]: r for r in json.loads(report.read_text())["blocks"]}
+    assert records["pytest.ini"]["outcome"] == "passed"
+    assert records["test_unmarked_demo.py"]["outcome"] == "passed"

@@ -419,7 +419,26 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if not target or state is None:
         return
     records = []
-    for rel, results in sorted(state.results.items()):
+    results_by_file = dict(state.results)
+    # A data file (pytest.ini on a page) is verified by the isolated runs of its folder,
+    # which copy it: it shares their outcome. With no such run it gets no record.
+    for rel, f in state.files.items():
+        if f.kind != "data":
+            continue
+        folder = rel.rsplit("/", 1)[0]
+        runs = [
+            r
+            for other, results in state.results.items()
+            if other.rsplit("/", 1)[0] == folder
+            and state.files[other].kind in ("test", "console")
+            and (
+                state.files[other].last.outcome is not None or state.files[other].kind == "console"
+            )
+            for r in results
+        ]
+        if runs:
+            results_by_file[rel] = [(None, r[1], None) for r in runs]
+    for rel, results in sorted(results_by_file.items()):
         f = state.files[rel]
         for placed in f.placed:
             own = [r for r in results if r[0] is not None and placed.start <= r[0] <= placed.end]
