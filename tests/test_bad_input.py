@@ -133,6 +133,16 @@ def test_two_pages_may_not_write_one_module(repo, capsys):
     assert not (repo.root / "examples").exists()
 
 
+def test_each_page_may_have_its_own_conftest(repo):
+    repo.page("a.md", "# A\n\n```{example} conftest.py\nX = 1\n```\n")
+    repo.page("b.md", "# B\n\n```{example} conftest.py\nX = 2\n```\n")
+
+    assert repo.extract() == 0
+
+    assert repo.snapshot()["a/conftest.py"].endswith(b"X = 1\n")
+    assert repo.snapshot()["b/conftest.py"].endswith(b"X = 2\n")
+
+
 def test_check_names_drift_and_orphans(repo, capsys):
     repo.page("page.md", GOOD)
     assert repo.extract() == 0

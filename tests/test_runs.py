@@ -142,3 +142,36 @@ def test_config_file_shares_the_outcome_of_the_runs_that_use_it(repo, pytester, 
     records = {r["file"].rsplit("/", 1)[1]: r for r in json.loads(report.read_text())["blocks"]}
     assert records["pytest.ini"]["outcome"] == "passed"
     assert records["test_unmarked_demo.py"]["outcome"] == "passed"
+
+
+CONFTEST = """
+# How to share a fixture
+
+```{example} conftest.py
+import pytest
+
+
+@pytest.fixture
+def answer():
+    return 42
+```
+
+```{example} test_uses_conftest.py
+def test_answer(answer):
+    assert answer == 42
+```
+"""
+
+
+@pytest.mark.parametrize(("answer", "outcome"), [("42", "passed"), ("41", "failed")])
+def test_conftest_shares_the_outcome_of_the_tests_beside_it(
+    repo, pytester, tmp_path, answer, outcome
+):
+    report = tmp_path / "report.json"
+    page = CONFTEST.replace("return 42", f"return {answer}")
+    result = run(repo, pytester, page, f"--blocks-report={report}")
+    # one item: the test; the conftest is loaded by pytest, never run as a script of its own
+    result.assert_outcomes(**{outcome: 1})
+    records = {r["file"].rsplit("/", 1)[1]: r for r in json.loads(report.read_text())["blocks"]}
+    assert records["conftest.py"]["outcome"] == outcome
+    assert records["test_uses_conftest.py"]["outcome"] == outcome

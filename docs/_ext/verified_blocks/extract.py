@@ -188,11 +188,15 @@ def render(f: ExampleFile) -> str:
 
 
 def _shared_module_names(files: list[ExampleFile]) -> list[BlockError]:
-    """Every page folder is on sys.path, so a module name may be used by one page only."""
+    """Every page folder is on sys.path, so a module name may be used by one page only.
+
+    conftest.py is the exception: pytest imports each one by its package path
+    (every page folder is a package), never by the bare name.
+    """
     seen: dict[str, ExampleFile] = {}
     errors = []
     for f in files:
-        if not f.name.endswith(".py"):
+        if not f.name.endswith(".py") or f.name == "conftest.py":
             continue
         other = seen.setdefault(f.name, f)
         if other is not f and other.page != f.page:

@@ -48,10 +48,13 @@ class ExampleFile:
 
     @property
     def kind(self) -> str:
-        """``test`` (a pytest module), ``module``, ``pycon``, ``console`` or ``data``."""
+        """``test`` (a pytest module), ``conftest``, ``module``, ``pycon``, ``console``
+        or ``data``."""
         block = self.last
         if block.is_test_module:
             return "test"
+        if self.name == "conftest.py":
+            return "conftest"  # pytest loads it for the tests beside it; never run alone
         return {"python": "module", "pycon": "pycon", "console": "console"}.get(
             block.language, "data"
         )

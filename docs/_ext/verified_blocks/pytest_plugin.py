@@ -420,20 +420,24 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return
     records = []
     results_by_file = dict(state.results)
+
     # A data file (pytest.ini on a page) is verified by the isolated runs of its folder,
-    # which copy it: it shares their outcome. With no such run it gets no record.
+    # which copy it; a conftest.py by every test run of its folder, which load it. Each
+    # shares the outcome of those runs; with no such run it gets no record.
+    def verifies(other: str, kind: str) -> bool:
+        f = state.files[other]
+        if f.kind == "console":
+            return True
+        return f.kind == "test" and (kind == "conftest" or f.last.outcome is not None)
+
     for rel, f in state.files.items():
-        if f.kind != "data":
+        if f.kind not in ("data", "conftest"):
             continue
         folder = rel.rsplit("/", 1)[0]
         runs = [
             r
             for other, results in state.results.items()
-            if other.rsplit("/", 1)[0] == folder
-            and state.files[other].kind in ("test", "console")
-            and (
-                state.files[other].last.outcome is not None or state.files[other].kind == "console"
-            )
+            if other.rsplit("/", 1)[0] == folder and verifies(other, f.kind)
             for r in results
         ]
         if runs:
