@@ -1,0 +1,96 @@
+"""The seed map lists every heading of both seeds, word for word, each with where it is covered.
+
+The seeds (../shared/seeds/) mix Markdown headings, reStructuredText underlined headings
+and numbered bold items (``1. **Use AsyncMock ...**``) under a heading; all three count.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT.parent / "shared" / "seeds"
+SEED_MAP = ROOT / "docs" / "reference" / "seed-map.md"
+
+_MD_HEADING = re.compile(r"#{1,6} (.+)")
+_RST_UNDERLINE = re.compile(r"([=\-~^])\1{2,}")
+_NUMBERED_BOLD = re.compile(r"(\d+)\. \*\*(.+?)\*\*")
+
+
+def seed_headings(text: str) -> tuple[str, list[str]]:
+    """The seed's title and its headings and numbered items, in order, outside code."""
+    lines = text.splitlines()
+    headings: list[str] = []
+    parent = ""
+    in_code = False
+    for index, line in enumerate(lines):
+        if line.lstrip().startswith("```"):
+            in_code = not in_code
+            continue
+        if in_code:
+            continue
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        if (md := _MD_HEADING.fullmatch(line)) or (
+            line.strip() and _RST_UNDERLINE.fullmatch(following.strip())
+        ):
+            parent = md.group(1).strip() if md else line.strip()
+            headings.append(parent)
+        elif item := _NUMBERED_BOLD.match(line):
+            headings.append(f"{parent} {item.group(1)}: {item.group(2)}")
+    return headings[0], headings
+
+
+def map_tables(text: str) -> dict[str, dict[str, str]]:
+    """Seed title -> {heading: where it is covered}, from the page's tables."""
+    tables: dict[str, dict[str, str]] = {}
+    current = None
+    for line in text.splitlines():
+        if title := re.fullmatch(r'## "(.+)" \(.+\)', line):
+            current = tables.setdefault(title.group(1), {})
+        elif current is not None and line.startswith("| ") and not line.startswith("| ---"):
+            heading, covered = (cell.strip() for cell in line.strip("|").split(" | ", 1))
+            if heading != "Heading":
+                current[heading.replace("\\_", "_")] = covered
+    return tables
+
+
+SEED_FILES = sorted(SEEDS.glob("*.txt"))
+
+
+def test_both_seeds_are_there():
+    assert len(SEED_FILES) == 2, f"expected the two seeds in {SEEDS}"
+
+
+@pytest.mark.parametrize("seed", SEED_FILES, ids=lambda p: p.name)
+def test_seed_map_lists_every_heading_of_the_seed(seed):
+    title, headings = seed_headings(seed.read_text(encoding="utf-8"))
+    tables = map_tables(SEED_MAP.read_text(encoding="utf-8"))
+    assert title in tables, f"{SEED_MAP.name} has no section for the seed {title!r}"
+    table = tables[title]
+
+    missing = [h for h in headings if h not in table]
+    extra = [h for h in table if h not in headings]
+    assert not missing, f"headings of {seed.name} missing from {SEED_MAP.name}: {missing}"
+    assert not extra, f"rows of {SEED_MAP.name} that are not headings of {seed.name}: {extra}"
+
+
+def test_every_row_says_where_it_is_covered():
+    for title, table in map_tables(SEED_MAP.read_text(encoding="utf-8")).items():
+        for heading, covered in table.items():
+            assert "](" in covered or covered.startswith(("The ", "This guide")), (
+                f"{title} / {heading}: no link to where it is covered"
+            )
+
+
+def test_parser_reads_all_three_kinds_of_heading():
+    text = (
+        "Guide\n=====\n\nPart\n----\n\n1. **First item**\n\n   ```python\n"
+        "   # not a heading\n   ```\n\n## Markdown heading\n\n2. **Second** with text\n"
+    )
+    assert seed_headings(text) == (
+        "Guide",
+        ["Guide", "Part", "Part 1: First item", "Markdown heading", "Markdown heading 2: Second"],
+    )
