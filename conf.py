@@ -17,6 +17,9 @@ extensions = [
     "myst_parser",
     "sphinx_copybutton",
     "sphinx_design",
+    "notfound.extension",
+    "sphinxext.opengraph",
+    "sphinx_llms_txt",
     "verified_blocks.sphinx",
 ]
 
@@ -42,6 +45,35 @@ html_title = "Async Testing Guide"
 html_static_path = ["docs/_static"]
 html_css_files = ["verified.css"]
 html_baseurl = os.environ.get("READTHEDOCS_CANONICAL_URL", "")
+
+# 404 page: served for any missing URL, so its links are absolute: rooted at the version's
+# folder on Read the Docs, at "/" locally (`python -m http.server -d _build/html`).
+if os.environ.get("READTHEDOCS"):
+    language = os.environ.get("READTHEDOCS_LANGUAGE", "en")
+    notfound_urls_prefix = f"/{language}/{os.environ.get('READTHEDOCS_VERSION', 'latest')}/"
+else:
+    notfound_urls_prefix = "/"
+notfound_context = {
+    "title": "Page not found",
+    "body": (
+        "<h1>Page not found</h1>"
+        "<p>This page does not exist (any more). Paste your error message into the search "
+        f"box, or start from the <a href='{notfound_urls_prefix}index.html'>list of "
+        "pages</a>.</p>"
+    ),
+}
+
+# OpenGraph cards: they need the canonical URL, known only on Read the Docs.
+ogp_site_url = html_baseurl
+ogp_site_name = project
+ogp_description_length = 200
+ogp_enable_meta_description = True
+
+# llms.txt and llms-full.txt: the whole guide as one text file for an AI assistant.
+llms_txt_summary = (
+    "How to test asynchronous Python code with pytest, pytest-asyncio, unittest.mock and "
+    "aiohttp. Every code block and error message is verified on CPython 3.10-3.15."
+)
 
 # Copy only the code: never prompts (>>>, ...,  $) or the output under them.
 copybutton_exclude = ".linenos, .gp, .go"
