@@ -87,3 +87,57 @@ def test_badge_reads_the_examples_report(tmp_path):
 
     assert code == 0, warnings
     assert "Fails as shown on Python 3.10–3.15." in text
+
+
+TABLES = (
+    PAGE + "\n## Tables\n\n```{verified-errors} matrix\n```\n\n```{verified-errors} index\n```\n"
+)
+
+
+def _reports(root: Path, page: str, outcome_314: str) -> None:
+    """Reports for every Python; 3.14 printed something else when ``outcome_314`` fails."""
+    from verified_blocks.pages import read_page
+    from verified_blocks.spec import fingerprint
+
+    scratch = root / "scratch.md"
+    scratch.parent.mkdir(parents=True, exist_ok=True)
+    scratch.write_text(page)
+    (block, *_) = read_page(scratch, "docs/index.md")
+    scratch.unlink()
+    reports = root / "_build" / "reports"
+    reports.mkdir(parents=True)
+    for version in ("3.10", "3.11", "3.12", "3.13", "3.14", "3.15"):
+        record = {"page": "docs/index.md", "line": 3, "fingerprint": fingerprint(block)}
+        record["outcome"] = outcome_314 if version == "3.14" else "passed"
+        record["observed"] = (
+            "TypeError: something else"
+            if record["outcome"] == "failed"
+            else block.raises.at(version)
+        )
+        (reports / f"{version}.json").write_text(
+            json.dumps({"python": version, "blocks": [record]})
+        )
+
+
+def test_generated_tables_without_a_report_say_so(tmp_path):
+    code, warnings, text = build(tmp_path, TABLES)
+
+    assert code == 0, warnings
+    page_html = (tmp_path / "_build" / "html" / "index.html").read_text()
+    assert 'href="#example-line-3"' in page_html  # each row links the block
+    assert text.count("not verified in this build") == 2  # matrix: one row per wording
+    assert "How to await a mock" in text
+
+
+def test_version_matrix_shows_what_each_python_printed(tmp_path):
+    _reports(tmp_path, TABLES, outcome_314="failed")
+
+    code, warnings, text = build(tmp_path, TABLES)
+
+    assert code == 0, warnings
+    matrix = text[text.index("Message printed") : text.index("Message\n")]
+    assert "3.10–3.13TypeError: object MagicMock can't be used in 'await' expressionverified" in (
+        matrix.replace("\n", "")
+    )
+    assert "3.14TypeError: something elsediffers from the page" in matrix.replace("\n", "")
+    assert "3.15TypeError: 'MagicMock' object can't be awaitedverified" in matrix.replace("\n", "")

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from docutils import nodes
@@ -20,6 +21,8 @@ from sphinx.directives.code import container_wrapper
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
+from .catalog import Shown, errors_shown
+from .extract import ExtractError, read_blocks
 from .spec import (
     SUPPORTED_PYTHONS,
     VERIFIED_LANGUAGES,
@@ -62,7 +65,11 @@ class ExampleDirective(DirectiveSyntax, SphinxDirective):
             skipped = self.env.verified_blocks_skipped  # type: ignore[attr-defined]
             skipped.setdefault(self.env.docname, []).append((block.where, block.skip))
         self.env.verified_blocks_pages.add(self.env.docname)  # type: ignore[attr-defined]
-        container = nodes.container(classes=["verified-example"])
+        # an anchor on every block, which the generated reference pages link to
+        node_id = f"example-line-{block.line}"
+        container = nodes.container(classes=["verified-example"], ids=[node_id])
+        std = self.env.domains.standard_domain
+        std.note_hyperlink_target(block_label(block), self.env.docname, node_id)
         container += self._code(block)
         container += self._expectation(block)
         container += self._badge(block)
@@ -130,6 +137,107 @@ class ExampleDirective(DirectiveSyntax, SphinxDirective):
         para = nodes.paragraph(classes=["verified-badge", f"verified-{status}"])
         para += nodes.Text(text)
         return para
+
+
+def block_label(block: Block) -> str:
+    """The cross-reference label of a block: ``example-docs/how-to/page.md-78``."""
+    return f"example-{block.page}-{block.line}"
+
+
+class ErrorsDirective(SphinxDirective):
+    """```` ```{verified-errors} matrix ```` (or ``index``): a table generated from the
+    error messages every page shows and from the examples reports of this build."""
+
+    required_arguments = 1
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        kind = self.arguments[0]
+        if kind not in ("matrix", "index"):
+            raise self.error(f"unknown table {kind!r}: write matrix or index")
+        self.env.verified_blocks_generated.add(self.env.docname)  # type: ignore[attr-defined]
+        root = Path(self.config.verified_blocks_root)
+        try:
+            pages = read_blocks(root, root / "docs")
+        except ExtractError as error:
+            message = f"the pages have bad blocks; no table until they are fixed:\n{error}"
+            raise self.error(message) from None
+        reports = self.env.verified_blocks_reports  # type: ignore[attr-defined]
+        shown = errors_shown(root, pages)
+        text = version_matrix(shown, reports) if kind == "matrix" else error_index(shown, reports)
+        holder = nodes.container(classes=[f"verified-{kind}"])
+        self.state.nested_parse(StringList(text, self.get_source_info()[0]), 0, holder)
+        return [holder]
+
+
+def _observed(shown: Shown, reports: dict, version: str) -> tuple[str, str]:
+    """(message, status) of a shown error on one Python, from this build's reports."""
+    block = shown.block
+    expected = shown.messages.at(version)
+    runs = [
+        r
+        for r in reports.get((block.page, block.line), [])
+        if r["python"] == version and r["fingerprint"] == fingerprint(block)
+    ]
+    if not runs:
+        return expected, "not verified in this build"
+    if any(r["outcome"] != "passed" for r in runs):
+        observed = runs[0].get("observed")
+        return (observed or expected), "differs from the page"
+    if block.raises is not None and runs[0].get("observed"):
+        return runs[0]["observed"], "verified"
+    return expected, "verified"
+
+
+def _code(text: str) -> str:
+    """``text`` as a code span in a table cell."""
+    ticks = "`" * (max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text.replace('|', chr(92) + '|')}{pad}{ticks}"
+
+
+def _link(shown: Shown) -> str:
+    label = block_label(shown.block)
+    title = f"{shown.title} › {shown.section}" if shown.section != shown.title else shown.title
+    title = title.replace("`", "").replace("<", "‹").replace(">", "›")
+    return f"{{ref}}`{title} <{label}>`"
+
+
+def _runs(shown: Shown, reports: dict) -> list[tuple[list[str], str, str]]:
+    """Consecutive Python versions that printed one message with one status."""
+    runs: list[tuple[list[str], str, str]] = []
+    for version in shown.block.versions:
+        message, status = _observed(shown, reports, version)
+        if runs and runs[-1][1:] == (message, status):
+            runs[-1][0].append(version)
+        else:
+            runs.append(([version], message, status))
+    return runs
+
+
+def version_matrix(shown: list[Shown], reports: dict) -> list[str]:
+    lines = ["| Shown in | Python | Message printed | Status |", "| --- | --- | --- | --- |"]
+    for item in shown:
+        for index, (versions, message, status) in enumerate(_runs(item, reports)):
+            where = _link(item) if index == 0 else ""
+            lines.append(f"| {where} | {_versions(versions)} | {_code(message)} | {status} |")
+    return lines
+
+
+def error_index(shown: list[Shown], reports: dict) -> list[str]:
+    by_message: dict[str, list[tuple[list[str], Shown]]] = {}
+    for item in shown:
+        for versions, message, _status in _runs(item, reports):
+            by_message.setdefault(message, []).append((versions, item))
+    lines = ["| Message | Python | Read |", "| --- | --- | --- |"]
+    for message in sorted(by_message, key=lambda m: (m.lstrip("'\"").lower(), m)):
+        places = sorted(
+            by_message[message], key=lambda p: (not p[1].is_troubleshooting, p[1].title)
+        )
+        versions = sorted({v for vs, _ in places for v in vs}, key=version_key)
+        links = "; ".join(dict.fromkeys(_link(item) for _, item in places))
+        lines.append(f"| {_code(message)} | {_versions(versions)} | {links} |")
+    return lines
 
 
 def _tabs(block: Block, variants: list[tuple[list[str], str, str]]) -> list[str]:
@@ -206,17 +314,23 @@ def _builder_inited(app: Sphinx) -> None:
         env.verified_blocks_skipped = {}  # type: ignore[attr-defined]
     if not hasattr(env, "verified_blocks_pages"):
         env.verified_blocks_pages = set()  # type: ignore[attr-defined]
+    if not hasattr(env, "verified_blocks_generated"):
+        env.verified_blocks_generated = set()  # type: ignore[attr-defined]
 
 
 def _outdated(app: Sphinx, env, added, changed, removed) -> list[str]:
+    outdated = set()
     if env.verified_blocks_stale:
-        return sorted(env.verified_blocks_pages - set(removed))
-    return []
+        outdated |= env.verified_blocks_pages
+    if env.verified_blocks_stale or added or changed or removed:
+        outdated |= env.verified_blocks_generated  # they read every page
+    return sorted(outdated - set(removed))
 
 
 def _purge(app: Sphinx, env, docname: str) -> None:
     env.verified_blocks_skipped.pop(docname, None)
     env.verified_blocks_pages.discard(docname)
+    env.verified_blocks_generated.discard(docname)
 
 
 def _merge(app: Sphinx, env, docnames, other) -> None:
@@ -225,6 +339,8 @@ def _merge(app: Sphinx, env, docnames, other) -> None:
             env.verified_blocks_skipped[docname] = other.verified_blocks_skipped[docname]
         if docname in other.verified_blocks_pages:
             env.verified_blocks_pages.add(docname)
+        if docname in other.verified_blocks_generated:
+            env.verified_blocks_generated.add(docname)
 
 
 def _refuse_plain_fences(app: Sphinx, doctree: nodes.document) -> None:
@@ -256,10 +372,17 @@ def setup(app: Sphinx) -> dict[str, object]:
     app.add_config_value("verified_blocks_root", str(Path(app.confdir)), "env")
     app.add_config_value("verified_blocks_reports", "_build/reports", "env")
     app.add_directive("example", ExampleDirective)
+    app.add_directive("verified-errors", ErrorsDirective)
     app.connect("builder-inited", _builder_inited)
     app.connect("env-get-outdated", _outdated)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
     app.connect("doctree-read", _refuse_plain_fences)
     app.connect("build-finished", _list_skipped)
-    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
+    # env_version: bump when what the directives store in the environment changes
+    return {
+        "version": "1",
+        "env_version": 2,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }
