@@ -23,6 +23,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from .catalog import Shown, errors_shown
 from .extract import ExtractError, read_blocks
+from .takeaway import bundles
 from .spec import (
     SUPPORTED_PYTHONS,
     VERIFIED_LANGUAGES,
@@ -305,11 +306,21 @@ def _builder_inited(app: Sphinx) -> None:
     env = app.env
     root = Path(app.config.verified_blocks_root)
     reports = load_reports(root / app.config.verified_blocks_reports)
-    stamp = json.dumps(sorted((f"{k[0]}:{k[1]}", v) for k, v in reports.items()), sort_keys=True)
-    # Badges are part of each page: a new report makes every page with blocks outdated.
+    manifest_file = root / "examples" / "manifest.json"
+    take_home = bundles(root) if manifest_file.is_file() else {}
+    stamp = json.dumps(
+        [
+            sorted((f"{k[0]}:{k[1]}", v) for k, v in reports.items()),
+            sorted((page, b.command, b.mistakes, b.newer) for page, b in take_home.items()),
+        ],
+        sort_keys=True,
+    )
+    # Badges and the take-home section are part of each page: a new report or a changed
+    # examples folder makes every page with blocks outdated.
     env.verified_blocks_stale = getattr(env, "verified_blocks_stamp", None) != stamp  # type: ignore[attr-defined]
     env.verified_blocks_stamp = stamp  # type: ignore[attr-defined]
     env.verified_blocks_reports = reports  # type: ignore[attr-defined]
+    env.verified_blocks_bundles = take_home  # type: ignore[attr-defined]
     if not hasattr(env, "verified_blocks_skipped"):
         env.verified_blocks_skipped = {}  # type: ignore[attr-defined]
     if not hasattr(env, "verified_blocks_pages"):
@@ -341,6 +352,63 @@ def _merge(app: Sphinx, env, docnames, other) -> None:
             env.verified_blocks_pages.add(docname)
         if docname in other.verified_blocks_generated:
             env.verified_blocks_generated.add(docname)
+
+
+def _take_home(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """End each page that has examples with its zip and the command that runs it."""
+    if app.builder.format != "html" or docname not in app.env.verified_blocks_pages:
+        return
+    page = Path(app.env.doc2path(docname)).relative_to(app.config.verified_blocks_root)
+    bundle = app.env.verified_blocks_bundles.get(page.as_posix())  # type: ignore[attr-defined]
+    if bundle is None:
+        return
+    name = bundle.folder.rsplit("/", 1)[-1]
+    uri = "../" * docname.count("/") + f"_downloads/examples/{bundle.folder}.zip"
+    section = nodes.section(ids=["run-this-page-s-examples"], classes=["verified-take-home"])
+    section += nodes.title(text="Run this page's examples")
+    intro = nodes.paragraph()
+    intro += nodes.Text("Download ")
+    intro += nodes.reference("", f"{name}.zip", refuri=uri)
+    intro += nodes.Text(
+        f" (the folder examples/{bundle.folder} of this guide's repository, with the pinned "
+        "requirements), unpack it, and run in a new virtual environment:"
+    )
+    section += intro
+    commands = [f"cd {name}", *bundle.command]
+    code = "\n".join(f"$ {line}" for line in commands)
+    section += nodes.literal_block(code, code, language="console", verified=True)
+    if bundle.mistakes:
+        section += nodes.paragraph(
+            text="Not in that command, because they fail on purpose as this page shows: "
+            + ", ".join(bundle.mistakes)
+            + "."
+        )
+    if bundle.newer:
+        section += nodes.paragraph(
+            text="Needs a newer Python: "
+            + ", ".join(f"{f} (Python {v}+)" for f, v in sorted(bundle.newer.items()))
+            + "."
+        )
+    # before the closing "Next" section, where there is one
+    top = next(iter(doctree.findall(nodes.section)), None)
+    if top is None:
+        return
+    last = top.children[-1] if top.children else None
+    if isinstance(last, nodes.section) and last[0].astext() == "Next":
+        top.insert(len(top.children) - 1, section)
+    else:
+        top += section
+
+
+def _write_zips(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    for bundle in app.env.verified_blocks_bundles.values():  # type: ignore[attr-defined]
+        target = Path(app.outdir) / "_downloads" / "examples" / f"{bundle.folder}.zip"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        data = bundle.zip_bytes()
+        if not target.is_file() or target.read_bytes() != data:
+            target.write_bytes(data)
 
 
 def _refuse_plain_fences(app: Sphinx, doctree: nodes.document) -> None:
@@ -378,6 +446,8 @@ def setup(app: Sphinx) -> dict[str, object]:
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
     app.connect("doctree-read", _refuse_plain_fences)
+    app.connect("doctree-resolved", _take_home)
+    app.connect("build-finished", _write_zips)
     app.connect("build-finished", _list_skipped)
     # env_version: bump when what the directives store in the environment changes
     return {
