@@ -52,6 +52,8 @@ async def test_relay_with_specced_doubles():
 
     assert isinstance(process.stdin.read, AsyncMock)
     assert not isinstance(process.stdout.write, AsyncMock)
+    with pytest.raises(AttributeError):
+        process.stdout.flush  # Writer has no flush
 
     assert await relay_once(process) == b"exit\n"
     process.stdout.drain.assert_awaited_once()
