@@ -162,6 +162,76 @@ def test_answer(answer):
 ```
 """
 
+# 192.0.2.1 is TEST-NET-1 (RFC 5737): never a real host, so no test here reaches the network.
+LEAVES_THE_MACHINE = """
+# How to call out
+
+```{example} test_calls_out.py
+import socket
+
+
+def test_calls_out():
+    socket.create_connection(("192.0.2.1", 9), timeout=1).close()
+```
+"""
+
+STAYS_LOCAL = """
+# How to call home
+
+```{example} test_calls_home.py
+import asyncio
+
+import pytest
+
+
+@pytest.mark.asyncio
+async def test_calls_home():
+    async def hello(reader, writer):
+        writer.write(b"hi")
+        writer.close()
+        await writer.wait_closed()
+
+    server = await asyncio.start_server(hello, "127.0.0.1", 0)
+    host, port = server.sockets[0].getsockname()[:2]
+    reader, writer = await asyncio.open_connection(host, port)
+    assert await reader.read() == b"hi"
+    writer.close()
+    await writer.wait_closed()
+    server.close()
+    await server.wait_closed()
+```
+"""
+
+# Run in isolation under the page's own pytest.ini, which says nothing about sockets:
+# the limits of the examples run must hold there too, for the second test as for the first.
+ISOLATED_CALLS_OUT = """
+# How to call out twice
+
+```{example} pytest.ini
+[pytest]
+asyncio_default_fixture_loop_scope = function
+```
+
+```{example} test_calls_out_twice.py
+---
+outcome: passed=2
+---
+import socket
+
+import pytest
+
+
+def test_first():
+    with pytest.raises(RuntimeError, match="192.0.2.1"):
+        socket.create_connection(("192.0.2.1", 9), timeout=1)
+
+
+def test_second():
+    with pytest.raises(RuntimeError, match="192.0.2.1"):
+        socket.create_connection(("192.0.2.1", 9), timeout=1)
+```
+"""
+
 
 @pytest.mark.parametrize(("answer", "outcome"), [("42", "passed"), ("41", "failed")])
 def test_conftest_shares_the_outcome_of_the_tests_beside_it(
@@ -175,3 +245,19 @@ def test_conftest_shares_the_outcome_of_the_tests_beside_it(
     records = {r["file"].rsplit("/", 1)[1]: r for r in json.loads(report.read_text())["blocks"]}
     assert records["conftest.py"]["outcome"] == outcome
     assert records["test_uses_conftest.py"]["outcome"] == outcome
+
+
+def test_an_example_may_not_leave_the_machine(repo, pytester):
+    result = run(repo, pytester, LEAVES_THE_MACHINE)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ['*A test tried to use socket.socket.connect() with host "192.0.2.1"*']
+    )
+
+
+def test_an_example_may_use_a_local_server(repo, pytester):
+    run(repo, pytester, STAYS_LOCAL).assert_outcomes(passed=1)
+
+
+def test_an_isolated_run_keeps_the_socket_limits(repo, pytester):
+    run(repo, pytester, ISOLATED_CALLS_OUT).assert_outcomes(passed=1)

@@ -50,6 +50,8 @@ class _State:
     results: dict[str, list[tuple[int | None, str, str | None]]] = field(default_factory=dict)
     #: what the last check of each file observed (an exception line, pytest's counts)
     observed: dict[str, str | None] = field(default_factory=dict)
+    #: options of this run that the isolated runs inherit (pytest-socket's limits)
+    inherited: list[str] = field(default_factory=list)
 
     def locate(self, error: BaseException) -> str | None:
         """The page line of the innermost frame of ``error`` that is in a generated file."""
@@ -96,7 +98,24 @@ def pytest_configure(config: pytest.Config) -> None:
     for folder in sorted({str((root / f.path).parent) for f in files.values()}, reverse=True):
         if folder not in sys.path:
             sys.path.insert(0, folder)
-    config.stash[_STATE] = _State(root, files)
+    config.stash[_STATE] = _State(root, files, inherited=_socket_options(config))
+
+
+def _socket_options(config: pytest.Config) -> list[str]:
+    """pytest-socket's limits on this run, if it has any, as command-line options.
+
+    An isolated run gets them too: a page's own pytest.ini does not name them, and
+    pytest-socket lifts its limits after every test, the isolated run's included.
+    """
+    options = []
+    if config.getoption("disable_socket", False):
+        options.append("--disable-socket")
+    hosts = config.getoption("allow_hosts", None)
+    if hosts:
+        options.append(f"--allow-hosts={hosts}")
+    if config.getoption("allow_unix_socket", False):
+        options.append("--allow-unix-socket")
+    return options
 
 
 def _state(node: pytest.Item | pytest.Collector) -> _State:
@@ -350,7 +369,7 @@ def _isolated_pytest(
         # this run's (filterwarnings = error would leak into the isolated run).
         with warnings.catch_warnings():
             warnings.resetwarnings()
-            return pytester.runpytest_inprocess("-p", "no:cacheprovider", *args)
+            return pytester.runpytest_inprocess("-p", "no:cacheprovider", *state.inherited, *args)
     finally:
         sys.modules.update(saved)
 
