@@ -6,8 +6,15 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from verified_blocks import extract
+
+# The fuzz tests' budget: modest in `nox -s tests`, large in `nox -s fuzz`
+# (--hypothesis-profile=fuzz). No deadline: a huge generated page may take a while.
+settings.register_profile("toolchain", max_examples=200, deadline=None, print_blob=True)
+settings.register_profile("fuzz", max_examples=5000, deadline=None, print_blob=True)
+settings.load_profile("toolchain")
 
 
 class Repo:

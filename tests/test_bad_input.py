@@ -88,6 +88,15 @@ CASES = {
         3,
         "goes on the last block of split_module.py (line 8)",
     ),
+    # Python and MyST split a block's lines at a form feed, Markdown does not: every
+    # line after one would be reported a line off (found by test_fuzz_extract.py).
+    "form feed": (
+        "# How to separate sections\n\n```{example} feed_module.py\nA = 1\n\x0c\nB = 2\n```\n",
+        5,
+        "U+000C on this line",
+    ),
+    # Markdown turns NUL into U+FFFD (found by test_fuzz_extract.py).
+    "NUL": ("# How to be empty\n\ntext \x00\n", 3, "U+0000 on this line"),
     "raises on a test module": (
         """
         # How to confuse kinds

@@ -7,6 +7,7 @@ renders the page, so the extractor sees each block exactly as the site does.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +21,21 @@ from .spec import DIRECTIVE, VERIFIED_LANGUAGES, Block, BlockError, DirectiveSyn
 
 #: The MyST extensions the site enables; conf.py imports this list.
 MYST_EXTENSIONS = ["colon_fence", "deflist", "fieldlist", "attrs_block"]
+
+#: Line breaks as markdown-it (and so the page's line numbers) count them.
+_LINE_BREAK = re.compile(r"\r\n?|\n")
+
+_SPLITS = (
+    "Python (str.splitlines, which MyST uses on a block) counts it as a line break and "
+    "Markdown does not, so the block's lines would not be the page's: remove it"
+)
+#: Characters a page may not hold, and why.
+_ODD = {
+    "\0": "Markdown replaces NUL with U+FFFD, so examples/ would not hold what the page "
+    "shows: remove it",
+    **dict.fromkeys("\v\f\x1c\x1d\x1e\x85\u2028\u2029", _SPLITS),
+}
+_ODD_CHARACTER = re.compile("[" + re.escape("".join(_ODD)) + "]")
 
 _PARSER = create_md_parser(MdParserConfig(enable_extensions=set(MYST_EXTENSIONS)), RendererHTML)
 
@@ -40,6 +56,10 @@ def read_page(path: Path, page: str) -> list[Block]:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
         raise BlockError(page, None, f"not UTF-8 text: {error}") from None
+    odd = _ODD_CHARACTER.search(text)
+    if odd:
+        line = len(_LINE_BREAK.split(text[: odd.start()]))
+        raise BlockError(page, line, f"U+{ord(odd[0]):04X} on this line: {_ODD[odd[0]]}")
     return list(_blocks(text, page, line_offset=0))
 
 
