@@ -26,6 +26,7 @@ os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 ROOT = Path(__file__).resolve().parent
 PYTHONS = ["3.10", "3.11", "3.12", "3.13", "3.14", "3.15"]
 DOCS_PYTHON = "3.13"  # Sphinx 9.2 needs 3.13+
+COVERAGE_PYTHON = "3.13"
 REPORTS = "_build/reports"
 TOOLCHAIN = {"PYTHONPATH": str(ROOT / "docs" / "_ext")}
 
@@ -119,6 +120,17 @@ def lint(session: nox.Session) -> None:
     session.install("-c", "tests/requirements.txt", "ruff")
     session.run("ruff", "check", *(session.posargs or ["."]))
     session.run("ruff", "format", "--check", "docs/_ext", "tests", "noxfile.py", "conf.py")
+
+
+@nox.session(python=COVERAGE_PYTHON)
+def coverage(session: nox.Session) -> None:
+    """Per page: the page's own blocks run every line and branch of its code under test.
+
+    `-- docs/PAGE.md` checks only that page. See verified_blocks/page_coverage.py for what
+    counts as code under test.
+    """
+    session.install("-r", "requirements.txt", "-c", "tests/requirements.txt", "coverage")
+    session.run("python", "-m", "verified_blocks.page_coverage", *session.posargs, env=TOOLCHAIN)
 
 
 @nox.session(python=DOCS_PYTHON)

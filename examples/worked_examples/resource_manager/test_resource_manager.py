@@ -67,3 +67,13 @@ async def test_refused_acquire_raises_and_holds_nothing():
     with pytest.raises(ResourceError, match="HTTP 503"):
         await manager.acquire()
     assert manager.held == set()
+
+
+@pytest.mark.asyncio
+async def test_refused_release_raises_and_keeps_holding():
+    manager = ResourceManager(answering((201, {"resource_id": "r-1"}), (409, None)), BASE)
+    await manager.acquire()
+
+    with pytest.raises(ResourceError, match="HTTP 409"):
+        await manager.release("r-1")
+    assert manager.held == {"r-1"}  # still held: close() will try again
