@@ -8,7 +8,10 @@ nox -s examples-3.12 -- docs/how-to/await-a-mock.md   # one page, one Python
 from __future__ import annotations
 
 import os
+import random
+import shutil
 from pathlib import Path
+from xml.etree import ElementTree
 
 import nox
 
@@ -27,6 +30,8 @@ ROOT = Path(__file__).resolve().parent
 PYTHONS = ["3.10", "3.11", "3.12", "3.13", "3.14", "3.15"]
 DOCS_PYTHON = "3.13"  # Sphinx 9.2 needs 3.13+
 COVERAGE_PYTHON = "3.13"
+FLAKES_PYTHON = "3.13"
+FLAKE_RUNS = 20
 REPORTS = "_build/reports"
 TOOLCHAIN = {"PYTHONPATH": str(ROOT / "docs" / "_ext")}
 
@@ -131,6 +136,51 @@ def coverage(session: nox.Session) -> None:
     """
     session.install("-r", "requirements.txt", "-c", "tests/requirements.txt", "coverage")
     session.run("python", "-m", "verified_blocks.page_coverage", *session.posargs, env=TOOLCHAIN)
+
+
+@nox.session(python=FLAKES_PYTHON)
+def flakes(session: nox.Session) -> None:
+    """Run the examples 20 times in random order, asyncio debug mode on: no failure allowed.
+
+    Each run has a new pytest-randomly seed, printed; `-- --randomly-seed=N` (or any other
+    pytest option) is passed to every run, so a failing seed can be replayed.
+    """
+    session.install("-r", "requirements.txt", "-c", "tests/requirements.txt", "pytest-randomly")
+    out = Path(REPORTS) / "flakes"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    seeds = random.SystemRandom().sample(range(1, 2**32), FLAKE_RUNS)
+    failures: list[str] = []
+    for run, seed in enumerate(seeds, start=1):
+        junit = out / f"run-{run}.xml"
+        output = session.run(
+            *("python", "-X", "dev", "-m", "pytest", "-c", "examples/pytest.ini", "examples"),
+            *("-q", "-p", "randomly", f"--randomly-seed={seed}", f"--junit-xml={junit}"),
+            # pytest-asyncio sets its loops' debug mode itself, ignoring the environment
+            "--asyncio-debug",
+            *session.posargs,
+            env={"PYTHONASYNCIODEBUG": "1"},
+            silent=True,
+            success_codes=[0, 1],  # 1: some tests failed, counted below; others are errors
+        )
+        failed = _failed_tests(junit)
+        summary = output.strip().splitlines()[-1] if output.strip() else "(no output)"
+        session.log(f"run {run}/{FLAKE_RUNS}, --randomly-seed={seed}: {summary}")
+        if failed:
+            print(output)
+            failures += [f"--randomly-seed={seed}: {name}" for name in failed]
+    session.log(f"flakes: {FLAKE_RUNS} runs, {len(failures)} failures")
+    if failures:
+        session.error("\n".join(failures))
+
+
+def _failed_tests(junit: Path) -> list[str]:
+    """The tests a pytest JUnit XML report records as failed or in error."""
+    names = []
+    for case in ElementTree.parse(junit).iter("testcase"):
+        if case.find("failure") is not None or case.find("error") is not None:
+            names.append(f"{case.get('classname')}::{case.get('name')}")
+    return names
 
 
 @nox.session(python=DOCS_PYTHON)
