@@ -1,12 +1,14 @@
 """Sessions of the Async Testing Guide. Bare `nox` runs every check CI runs.
 
-nox                      # lint, toolchain tests, drift check, examples on 3.10-3.15, docs
+nox                      # lint, toolchain tests, drift check, examples on 3.10-3.15,
+                         # coverage, flakes, lowest versions, docs
 nox -s docs              # build the site into _build/html
 nox -s examples-3.12 -- docs/how-to/await-a-mock.md   # one page, one Python
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -21,7 +23,9 @@ nox.options.reuse_venv = "yes"
 # A missing interpreter is an error, never a silent skip: .ci/debian-pythons
 # provides 3.14 and 3.15 where the host has no package for them.
 nox.options.error_on_missing_interpreters = True
-nox.options.sessions = ["lint", "tests", "drift", "examples", "docs"]
+nox.options.sessions = [
+    *("lint", "tests", "drift", "examples", "coverage", "flakes", "lowest", "docs"),
+]
 
 # uv must use the interpreters on this machine, never download one.
 os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
@@ -77,6 +81,46 @@ def _examples_folder(session: nox.Session, page: str) -> str:
     if not folder.is_dir():
         session.error(f"{page} has no examples ({folder} does not exist; run `nox -s extract`?)")
     return str(folder)
+
+
+@nox.session(python=PYTHONS[0], venv_backend="uv", reuse_venv=False)
+def lowest(session: nox.Session) -> None:
+    """Run the examples with the lowest versions README claims, on the oldest Python.
+
+    uv's lowest-direct resolution installs the lower bound of each `>=` range in
+    tests/requirements-lowest.txt (their own dependencies at their newest), in a fresh
+    environment every time; a bound that cannot be installed as stated is an error.
+    """
+    session.install("--resolution=lowest-direct", "-r", LOWEST)
+    bounds = {}
+    for line in Path(LOWEST).read_text(encoding="utf-8").splitlines():
+        name, sep, version = line.partition("#")[0].partition(">=")
+        if sep:
+            bounds[name.strip()] = version.strip()
+    output = session.run("python", "-c", _VERSIONS, *bounds, silent=True)
+    installed = json.loads(output.strip().splitlines()[-1])
+    session.log("installed: " + ", ".join(f"{n}=={v}" for n, v in installed.items()))
+    for name, bound in bounds.items():
+        if _release(installed[name]) != _release(bound):
+            session.error(
+                f"{LOWEST} says {name}>={bound}, but with the others the lowest that installs "
+                f"is {installed[name]}: raise the bound (and README's claim)"
+            )
+    session.run("python", "-m", "pytest", "-c", "examples/pytest.ini", "examples", *session.posargs)
+
+
+LOWEST = "tests/requirements-lowest.txt"
+_VERSIONS = """
+import json, sys
+from importlib.metadata import version
+print(json.dumps({name: version(name) for name in sys.argv[1:]}))
+"""
+
+
+def _release(version: str) -> tuple[int, ...]:
+    """`9.1` and `9.1.0` -> (9, 1, 0)."""
+    parts = [int(p) for p in version.split(".")[:3]]
+    return tuple(parts + [0] * (3 - len(parts)))
 
 
 @nox.session(python=DOCS_PYTHON)
@@ -188,3 +232,14 @@ def tests(session: nox.Session) -> None:
     """The toolchain's own tests: extractor, plugin, Sphinx extension, bad input."""
     session.install("-r", "tests/requirements.txt")
     session.run("python", "-m", "pytest", "tests", *session.posargs, env=TOOLCHAIN)
+
+
+@nox.session(python=DOCS_PYTHON, default=False)
+def fuzz(session: nox.Session) -> None:
+    """Feed the extractor thousands of generated pages (`nox -s tests` feeds it 200 a test)."""
+    session.install("-r", "tests/requirements.txt")
+    session.run(
+        *("python", "-m", "pytest", "tests/test_fuzz_extract.py", "--hypothesis-profile=fuzz"),
+        *("--hypothesis-show-statistics", *session.posargs),
+        env=TOOLCHAIN,
+    )
