@@ -23,6 +23,19 @@ CASES = {
         3,
         "fence is never closed",
     ),
+    # It took the rest of the page into the example (found by test_fuzz_extract.py).
+    "unclosed colon fence": (
+        """
+        # How to forget a colon fence
+
+        :::{example} open_colon_module.py
+        x = 1
+
+        Prose that is not code.
+        """,
+        3,
+        "::: fence is never closed",
+    ),
     "unknown option": (
         """
         # How to misspell

@@ -239,10 +239,58 @@ PAGE_NAMES = st.sampled_from(
 )
 
 
+# Pages a careful author writes: every fence closed, known options, names that fit. They
+# must all extract (a refusal here is the extractor refusing a good page).
+GOOD_CODE = st.one_of(
+    st.sampled_from(
+        ["x = 1", "async def fetch():", "    return await get()", "", 'print("é𝔘")', "y = {}"]
+    ),
+    ANY_TEXT.map(lambda t: "# " + t),
+)
+PREFIXES = st.sampled_from([("", ""), ("", ""), ("> ", "> "), ("  ", "  "), ("- ", "  ")])
+
+
+@st.composite
+def good_fence(draw, number: int, char: str, size: int) -> list[str]:
+    kind = draw(st.sampled_from(["module", "module", "test", "pycon", "ini"]))
+    name, opts = {
+        "module": (f"wf_module_{number}.py", [[], [":min-python: 3.11"], [":stdout: hi"]]),
+        "test": (
+            f"test_wf_{number}.py",
+            [[], [":outcome: failed=1"], ["---", "outcome: passed=1", "---"]],
+        ),
+        "pycon": (f"wf_session_{number}.pycon", [[]]),
+        "ini": (f"wf_{number}.ini", [[]]),
+    }[kind]
+    head = char * size + "{example} " + name
+    code = draw(st.lists(GOOD_CODE, max_size=6))
+    return [head, *draw(st.sampled_from(opts)), f"v{number} = 1", *code, char * size]
+
+
+@st.composite
+def good_page(draw) -> str:
+    lines: list[str] = ["# How to be careful", ""]
+    for number in range(draw(st.integers(1, 6))):
+        char = draw(st.sampled_from("`~:"))
+        if draw(st.booleans()):
+            block = draw(good_fence(number, char, draw(st.integers(3, 5))))
+        else:  # inside a tab or a note, whose fence is longer or of another kind
+            outer = draw(st.sampled_from("`:"))
+            size = 4 if outer == char else 3
+            inner = draw(good_fence(number, char, 3))
+            title = draw(st.sampled_from(["{tab} Title", "{note}", "{tab-set}"]))
+            block = [outer * (size + 2) + title, "", *inner, "", outer * (size + 2)]
+        first, rest = draw(PREFIXES)
+        lines += [first + block[0], *(rest + line for line in block[1:]), ""]
+        lines += [draw(ANY_TEXT.map(lambda t: "Text " + t)), ""]
+    ending = draw(st.sampled_from(["\n", "\r\n"]))
+    return ending.join(lines)
+
+
 # -- the property -----------------------------------------------------------------------
 
 
-def check_page(page: str, data: bytes) -> None:
+def check_page(page: str, data: bytes) -> int:
     """Extract a repository holding GOOD and this page; see the module docstring."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -261,7 +309,7 @@ def check_page(page: str, data: bytes) -> None:
             event("extracted")
             _assert_traceable(root)
             assert _run(root, "--check")[0] == 0, "a second extraction would change examples/"
-            return
+            return code
         assert code == 1, (code, err)
         errors = [line for line in err.splitlines() if ": error: " in line]
         assert errors, err
@@ -276,6 +324,7 @@ def check_page(page: str, data: bytes) -> None:
             assert all(isinstance(e, BlockError) for e in error.errors)
         else:
             raise AssertionError("the CLI refused a page that the API accepts")
+        return code
 
 
 def _run(root: Path, *args: str) -> tuple[int, str]:
@@ -313,6 +362,10 @@ def _assert_traceable(root: Path) -> None:
             for offset, text in enumerate(code):
                 page_line = page[placed.page_line(placed.start + offset) - 1]
                 assert text.strip() in page_line, (f.page, placed.block.line, offset, text)
+            # and the block ends where the page closes its fence, not at the page's end
+            after = [line.lstrip(" \t>") for line in page[placed.page_line(placed.end) :]]
+            closing = next((line for line in after if line.strip()), "")
+            assert closing[:3] in ("```", "~~~", ":::"), (f.page, placed.block.line, closing)
 
 
 # -- the tests --------------------------------------------------------------------------
@@ -325,8 +378,18 @@ def _assert_traceable(root: Path) -> None:
 # Found by this test: MyST splits a block's lines as Python does, at a form feed too, so
 # every line after one was reported a line off; a page with one is now refused there.
 @example(page="docs/how-to/fuzzed-page.md", text=":::{example} fz_module.py\n\x0c\nx = 1\n:::\n")
+# Found by this test: a ::: fence left open took the rest of the page into the example
+# (only ``` and ~~~ fences were checked); now refused like them.
+@example(page="docs/how-to/fuzzed-page.md", text=":::{example} fz_module.py\nx = 1\n\nProse.\n")
 def test_any_page_extracts_or_is_refused_at_a_line(page, text):
     check_page(page, text.encode("utf-8"))
+
+
+@given(text=good_page())
+# Found by this test: a closed fence inside a block quote was refused as never closed.
+@example(text="# Q\n\n> ```{example} wf_module_0.py\n> x = 1\n> ```\n")
+def test_a_careful_page_extracts(text):
+    assert check_page("docs/how-to/careful-page.md", text.encode("utf-8")) == 0
 
 
 @given(page=PAGE_NAMES, text=page_text(), junk=st.binary(min_size=1, max_size=4))
