@@ -190,7 +190,7 @@ def flakes(session: nox.Session) -> None:
     pytest option) is passed to every run, so a failing seed can be replayed.
     """
     session.install("-r", "requirements.txt", "-c", "tests/requirements.txt", "pytest-randomly")
-    out = Path(REPORTS) / "flakes"
+    out = Path("_build/flakes")
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     seeds = random.SystemRandom().sample(range(1, 2**32), FLAKE_RUNS)
