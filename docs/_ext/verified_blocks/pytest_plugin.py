@@ -369,7 +369,11 @@ def _isolated_pytest(
         # this run's (filterwarnings = error would leak into the isolated run).
         with warnings.catch_warnings():
             warnings.resetwarnings()
-            return pytester.runpytest_inprocess("-p", "no:cacheprovider", *state.inherited, *args)
+            # A page shows pytest's output in pytest's own order: a plugin that shuffles
+            # tests (pytest-randomly, in `nox -s flakes`) must not reorder what it prints.
+            return pytester.runpytest_inprocess(
+                "-p", "no:cacheprovider", "-p", "no:randomly", *state.inherited, *args
+            )
     finally:
         sys.modules.update(saved)
 
