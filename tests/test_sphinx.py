@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import re
@@ -141,3 +142,34 @@ def test_version_matrix_shows_what_each_python_printed(tmp_path):
     )
     assert "3.14TypeError: something elsediffers from the page" in matrix.replace("\n", "")
     assert "3.15TypeError: 'MagicMock' object can't be awaitedverified" in matrix.replace("\n", "")
+
+
+def test_generated_tables_are_read_again_only_when_an_error_shown_changes(tmp_path):
+    """Touching a page leaves the tables alone; changing the error it shows redoes them."""
+    docs = tmp_path / "docs"
+    build(tmp_path, "# Guide\n\n```{toctree}\nawait\ntables\n```\n")  # conf.py, index.md
+    (docs / "await.md").write_text(PAGE)
+    (docs / "tables.md").write_text("# Tables\n\n```{verified-errors} index\n```\n")
+    out = tmp_path / "_build" / "html"
+
+    def rebuild() -> tuple[list[str], str]:
+        """The pages this build read, and what the index table says."""
+        log = tmp_path / "log.txt"
+        argv = ["-b", "html", "-W", "-n", "-c", str(tmp_path), str(docs), str(out)]
+        with log.open("w") as stream, contextlib.redirect_stdout(stream):
+            assert build_main(argv) == 0
+        text = log.read_text()
+        read = re.findall(r"reading sources\.\.\. \[\s*\d+%\] (\S+)", text)
+        table = html.unescape(re.sub(r"<[^>]+>", "", (out / "tables.html").read_text()))
+        return read, table
+
+    read, table = rebuild()
+    assert "tables" in read and "can't be used in 'await' expression" in table
+
+    (docs / "await.md").write_text(PAGE + "\nA sentence more.\n")
+    read, _ = rebuild()
+    assert read == ["await"]
+
+    (docs / "await.md").write_text(PAGE.replace("can't be used in", "cannot be used in"))
+    read, table = rebuild()
+    assert "tables" in read and "cannot be used in 'await' expression" in table

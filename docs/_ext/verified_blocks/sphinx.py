@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -22,7 +23,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from .catalog import Shown, errors_shown
-from .extract import ExtractError, read_blocks
+from .extract import ExtractError, find_pages
 from .takeaway import bundles
 from .spec import (
     SUPPORTED_PYTHONS,
@@ -157,18 +158,51 @@ class ErrorsDirective(SphinxDirective):
         if kind not in ("matrix", "index"):
             raise self.error(f"unknown table {kind!r}: write matrix or index")
         self.env.verified_blocks_generated.add(self.env.docname)  # type: ignore[attr-defined]
-        root = Path(self.config.verified_blocks_root)
-        try:
-            pages = read_blocks(root, root / "docs")
-        except ExtractError as error:
+        shown, errors = errors_on_pages(self.env, Path(self.config.verified_blocks_root))
+        if errors:
+            error = ExtractError(errors)
             message = f"the pages have bad blocks; no table until they are fixed:\n{error}"
-            raise self.error(message) from None
+            raise self.error(message)
         reports = self.env.verified_blocks_reports  # type: ignore[attr-defined]
-        shown = errors_shown(root, pages)
         text = version_matrix(shown, reports) if kind == "matrix" else error_index(shown, reports)
         holder = nodes.container(classes=[f"verified-{kind}"])
         self.state.nested_parse(StringList(text, self.get_source_info()[0]), 0, holder)
         return [holder]
+
+
+def errors_on_pages(env, root: Path) -> tuple[list[Shown], list[BlockError]]:
+    """Every error the pages show (and the pages' bad blocks), for the generated tables.
+
+    Kept in the environment per page with a digest of its text: only a page whose text
+    changed is parsed again, so touching one page costs one parse, not one per page.
+    """
+    from .pages import read_page  # imports MyST's parser, as the reading does anyway
+
+    cache = getattr(env, "verified_blocks_shown", {})
+    fresh: dict[str, tuple[str, list[Shown] | BlockError]] = {}
+    for path in find_pages(root / "docs"):
+        page = path.relative_to(root).as_posix()
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        entry = cache.get(page)
+        if entry is None or entry[0] != digest:
+            try:
+                entry = (digest, errors_shown(root, {page: read_page(path, page)}))
+            except BlockError as error:
+                entry = (digest, error)
+        fresh[page] = entry
+    env.verified_blocks_shown = fresh
+    shown = [s for _, found in fresh.values() if isinstance(found, list) for s in found]
+    errors = [found for _, found in fresh.values() if isinstance(found, BlockError)]
+    return shown, errors
+
+
+def _catalog_stamp(shown: list[Shown], errors: list[BlockError]) -> str:
+    """What the generated tables are made of, besides the reports."""
+    rows = [
+        (s.block.page, s.block.line, s.title, s.section, s.messages.base, s.messages.since)
+        for s in shown
+    ]
+    return json.dumps([rows, [str(e) for e in errors]], sort_keys=True, default=str)
 
 
 def _observed(shown: Shown, reports: dict, version: str) -> tuple[str, str]:
@@ -333,8 +367,12 @@ def _outdated(app: Sphinx, env, added, changed, removed) -> list[str]:
     outdated = set()
     if env.verified_blocks_stale:
         outdated |= env.verified_blocks_pages
-    if env.verified_blocks_stale or added or changed or removed:
-        outdated |= env.verified_blocks_generated  # they read every page
+    # The error index and version matrix are made from every page's errors: read them
+    # again when the reports or those errors changed, not whenever any page did.
+    stamp = _catalog_stamp(*errors_on_pages(env, Path(app.config.verified_blocks_root)))
+    if env.verified_blocks_stale or stamp != getattr(env, "verified_blocks_catalog", None):
+        outdated |= env.verified_blocks_generated
+    env.verified_blocks_catalog = stamp
     return sorted(outdated - set(removed))
 
 
