@@ -35,7 +35,6 @@ import pytest
 
 from . import manifest
 from .manifest import ExampleFile
-from .pycon import exception_line, run_session
 from .spec import Block, fingerprint, version_key
 
 VERSION = f"{sys.version_info.major}.{sys.version_info.minor}"
@@ -52,6 +51,9 @@ class _State:
     observed: dict[str, str | None] = field(default_factory=dict)
     #: options of this run that the isolated runs inherit (pytest-socket's limits)
     inherited: list[str] = field(default_factory=list)
+    #: file_for's answers: it runs for every file collected and every test report
+    #: (three per test), and resolving a path costs system calls each time.
+    _owners: dict[Path, ExampleFile | None] = field(default_factory=dict)
 
     def locate(self, error: BaseException) -> str | None:
         """The page line of the innermost frame of ``error`` that is in a generated file."""
@@ -62,11 +64,18 @@ class _State:
         return None
 
     def file_for(self, path: Path) -> ExampleFile | None:
-        try:
-            rel = path.resolve().relative_to(self.root).as_posix()
-        except ValueError:
-            return None
-        return self.files.get(rel)
+        if path not in self._owners:
+            # pytest's paths are absolute: only one outside the root needs resolving
+            # (through a symbolic link, say), which costs system calls.
+            try:
+                rel = path.relative_to(self.root).as_posix()
+            except ValueError:
+                try:
+                    rel = path.resolve().relative_to(self.root).as_posix()
+                except ValueError:
+                    rel = None
+            self._owners[path] = self.files.get(rel) if rel is not None else None
+        return self._owners[path]
 
 
 _STATE = pytest.StashKey[_State]()
@@ -196,6 +205,8 @@ def _check_module(
     f: ExampleFile, path: Path, pytester: pytest.Pytester, state: _State
 ) -> str | None:
     """Run the module as a script; compare what it prints and what it raises."""
+    from .pycon import exception_line  # doctest's import is paid only when needed
+
     block = f.last
     out = io.StringIO()
     error: BaseException | None = None
@@ -292,6 +303,8 @@ _OUTCOMES = {
 
 
 def _check_pycon(f: ExampleFile, path: Path, pytester: pytest.Pytester, state: _State) -> None:
+    from .pycon import run_session
+
     mismatch = run_session(path.read_text(encoding="utf-8"), str(path))
     if mismatch is not None:
         where = f.where(mismatch.file_line)
