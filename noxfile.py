@@ -29,6 +29,10 @@ nox.options.sessions = [
 
 # uv must use the interpreters on this machine, never download one.
 os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
+# Compile what uv installs, as pip does: otherwise a Python that may not write its
+# cache (PYTHONDONTWRITEBYTECODE) compiles Sphinx, pytest and aiohttp at every run
+# (`nox -s bench`: a rebuild after touching one page took 2.0 s instead of 0.8 s).
+os.environ.setdefault("UV_COMPILE_BYTECODE", "1")
 
 ROOT = Path(__file__).resolve().parent
 PYTHONS = ["3.10", "3.11", "3.12", "3.13", "3.14", "3.15"]
