@@ -4,6 +4,7 @@ nox                      # lint, toolchain tests, drift check, examples on 3.10-
                          # coverage, flakes, lowest versions, docs
 nox -s docs              # build the site into _build/html
 nox -s examples-3.12 -- docs/how-to/await-a-mock.md   # one page, one Python
+nox -s bench             # medians and ratios against the budgets, in _build/bench.md
 """
 
 from __future__ import annotations
@@ -172,7 +173,7 @@ def lint(session: nox.Session) -> None:
     """ruff over the toolchain, its tests and the generated examples."""
     session.install("-c", "tests/requirements.txt", "ruff")
     session.run("ruff", "check", *(session.posargs or ["."]))
-    session.run("ruff", "format", "--check", "docs/_ext", "tests", "noxfile.py", "conf.py")
+    session.run("ruff", "format", "--check", "docs/_ext", "tests", "bench", "noxfile.py", "conf.py")
 
 
 @nox.session(python=COVERAGE_PYTHON)
@@ -247,3 +248,14 @@ def fuzz(session: nox.Session) -> None:
         *("--hypothesis-show-statistics", *session.posargs),
         env=TOOLCHAIN,
     )
+
+
+@nox.session(python=DOCS_PYTHON, default=False)
+def bench(session: nox.Session) -> None:
+    """Time the toolchain and the loop; write _build/bench.{json,md}; fail over budget.
+
+    Medians of repeated runs and ratios, never single times (`-- --help` for options).
+    It runs a full `nox` too, to show where its time goes.
+    """
+    session.install("-r", "bench/requirements.txt")
+    session.run("python", "-m", "bench", *session.posargs, env=TOOLCHAIN)

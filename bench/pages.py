@@ -1,0 +1,94 @@
+"""Generated pages of equivalent async blocks, in the syntax of each tool compared.
+
+Every block awaits an ``AsyncMock`` on a fresh event loop and checks the await, so
+each tool runs the same work per block: ours as a ``{example}`` test function under
+pytest-asyncio, pytest-markdown-docs as a fence with top-level ``await``, Sybil as a
+fence that calls ``asyncio.run``. Each writes a project folder with its own
+``pytest.ini`` (the examples' options: strict mode, warnings are errors).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+#: pytest options shared by the three projects (the examples' configuration).
+INI = """\
+[pytest]
+asyncio_mode = strict
+asyncio_default_fixture_loop_scope = function
+asyncio_default_test_loop_scope = function
+filterwarnings = error
+addopts = --strict-markers --strict-config -p no:cacheprovider{extra}
+"""
+
+SYBIL_CONFTEST = """\
+from sybil import Sybil
+from sybil.parsers.markdown import PythonCodeBlockParser
+
+pytest_collect_file = Sybil(parsers=[PythonCodeBlockParser()], patterns=["*.md"]).pytest()
+"""
+
+_CHECK = """\
+    reply = AsyncMock(return_value={k})
+    assert await reply("ping") == {k}
+    reply.assert_awaited_once_with("ping")
+"""
+
+
+def _fence(info: str, code: str) -> str:
+    return f"```{info}\n{code}```\n"
+
+
+def _page(title: str, blocks: list[str]) -> str:
+    return f"# {title}\n\n" + "\n".join(blocks)
+
+
+def ours(root: Path, pages: int, blocks: int) -> None:
+    """``docs/bench/page-N.md``: one test module per page, one test per block."""
+    for p in range(pages):
+        fences = []
+        for k in range(blocks):
+            head = "import pytest\nfrom unittest.mock import AsyncMock\n\n\n" if k == 0 else ""
+            code = f"{head}@pytest.mark.asyncio\nasync def test_block_{k}():\n" + _CHECK.format(k=k)
+            fences.append(_fence(f"{{example}} test_bench_page_{p}.py", code))
+        _write(root / "docs" / "bench" / f"page-{p}.md", _page(f"Page {p}", fences))
+
+
+def markdown_docs(root: Path, pages: int, blocks: int) -> None:
+    """``page_N.md`` with ```` ```python ```` fences using top-level ``await``."""
+    _write(root / "pytest.ini", INI.format(extra=" --markdown-docs"))
+    for p in range(pages):
+        fences = []
+        for k in range(blocks):
+            code = "from unittest.mock import AsyncMock\n\n" + _dedent(_CHECK.format(k=k))
+            fences.append(_fence("python", code))
+        _write(root / f"page_{p}.md", _page(f"Page {p}", fences))
+
+
+def sybil(root: Path, pages: int, blocks: int) -> None:
+    """``page_N.md`` with ```` ```python ```` fences that run their coroutine."""
+    _write(root / "pytest.ini", INI.format(extra=""))
+    _write(root / "conftest.py", SYBIL_CONFTEST)
+    for p in range(pages):
+        fences = []
+        for k in range(blocks):
+            head = "import asyncio\nfrom unittest.mock import AsyncMock\n\n\n" if k == 0 else ""
+            code = (
+                f"{head}async def block_{k}():\n"
+                + _CHECK.format(k=k)
+                + f"\n\nasyncio.run(block_{k}())\n"
+            )
+            fences.append(_fence("python", code))
+        _write(root / f"page_{p}.md", _page(f"Page {p}", fences))
+
+
+def _dedent(code: str) -> str:
+    return "".join(line.removeprefix("    ") for line in code.splitlines(keepends=True))
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+TOOLS = {"ours": ours, "pytest-markdown-docs": markdown_docs, "sybil": sybil}

@@ -1,0 +1,556 @@
+"""The measurements of ``nox -s bench``, each a row of the table with its budget."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from verified_blocks import manifest
+
+from . import pages
+from .timing import (
+    ROOT,
+    BenchError,
+    Command,
+    Samples,
+    child_env,
+    interleaved,
+    median,
+    paired_ratio,
+)
+
+EXTENSIONS = str(ROOT / "docs" / "_ext")
+#: The page touched for the incremental docs build: a how-to with several blocks.
+TOUCHED_PAGE = "docs/how-to/test-timeouts-without-waiting.md"
+
+
+@dataclass
+class Row:
+    """One line of the table: our median, what it is compared with, and the budget."""
+
+    key: str
+    measure: str
+    ours: str
+    compared: str = "—"
+    ratio: float | None = None
+    basis: str = "wall"  #: what the ratio compares: "cpu" or "wall" time
+    other_ratio: float | None = None  #: the same ratio on the other basis
+    budget: tuple[str, float] | None = None
+    note: str = ""
+    samples: Samples = field(default_factory=dict)
+    details: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def holds(self) -> bool | None:
+        if self.budget is None or self.ratio is None:
+            return None
+        op, limit = self.budget
+        return self.ratio <= limit if op == "<=" else self.ratio >= limit
+
+
+@dataclass
+class Context:
+    repeats: int
+    nox_repeats: int
+    blocks: int  #: pages, and blocks on each page, of the per-block comparison
+    work: Path
+    python: str = sys.executable
+
+
+def _s(seconds: float) -> str:
+    return f"{seconds:.2f} s" if seconds >= 0.1 else f"{seconds * 1000:.2f} ms"
+
+
+def _both(samples: Samples, name: str, scale: float = 1.0, suffix: str = "") -> str:
+    """``1.20 s (CPU 1.05 s)``: the medians of one command."""
+    wall, cpu = (median(samples[name][b]) / scale for b in ("wall", "cpu"))
+    return f"{_s(wall)}{suffix} (CPU {_s(cpu)})"
+
+
+def _ratio(samples: Samples, ours: str, other: str, basis: str) -> dict[str, object]:
+    """Row fields comparing two commands run in turns, judged on ``basis``."""
+    second = "wall" if basis == "cpu" else "cpu"
+    return {
+        "ratio": paired_ratio(samples[ours][basis], samples[other][basis]),
+        "basis": basis,
+        "other_ratio": paired_ratio(samples[ours][second], samples[other][second]),
+        "samples": {ours: samples[ours], other: samples[other]},
+    }
+
+
+def _tree(src: Path, dst: Path) -> None:
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+
+
+def _copy_docs(work: Path) -> Path:
+    """A throwaway copy of the site's sources, so that the bench never touches docs/."""
+    root = work / "site"
+    if root.exists():
+        shutil.rmtree(root)
+    _tree(ROOT / "docs", root / "docs")
+    shutil.copy2(ROOT / "conf.py", root / "conf.py")
+    if (ROOT / "_build" / "reports").is_dir():
+        _tree(ROOT / "_build" / "reports", root / "_build" / "reports")
+    return root
+
+
+def _files() -> dict[str, manifest.ExampleFile]:
+    return manifest.load(ROOT / "examples" / manifest.MANIFEST)
+
+
+# -- extraction -----------------------------------------------------------------------------
+
+
+def extraction(ctx: Context) -> list[Row]:
+    root = _copy_docs(ctx.work)
+    out = root / "examples"
+    command = Command(
+        [ctx.python, "-m", "verified_blocks.extract", "--root", str(root)],
+        env=child_env(PYTHONPATH=EXTENSIONS),
+        expect=r"examples/: \d+ files from \d+ pages",
+        before=lambda: shutil.rmtree(out, ignore_errors=True),
+    )
+    samples = interleaved({"extract": command}, ctx.repeats)
+    files = _files()
+    blocks = sum(len(f.placed) for f in files.values())
+    page_count = len({f.page for f in files.values()})
+    return [
+        Row(
+            "extraction",
+            f"Extraction of the whole docs ({page_count} pages, {blocks} blocks, "
+            f"{len(files)} files), written from scratch",
+            _both(samples, "extract"),
+            note=f"{_both(samples, 'extract', page_count)} a page; Python's start and "
+            "MyST's import included",
+            samples=samples,
+        )
+    ]
+
+
+# -- the examples against plain pytest ------------------------------------------------------
+
+
+def _plain_test_modules() -> list[manifest.ExampleFile]:
+    """Test modules that plain pytest can run as they are: all their tests must pass."""
+    from verified_blocks.pytest_plugin import _runs_here
+
+    return [
+        f
+        for f in _files().values()
+        if f.kind == "test" and f.last.outcome is None and f.skip is None and _runs_here(f)
+    ]
+
+
+def _counts(output: str) -> dict[str, int]:
+    line = output.strip().splitlines()[-1] if output.strip() else ""
+    return {k: int(n) for n, k in re.findall(r"(\d+) (passed|failed|errors?|skipped)", line)}
+
+
+def _plain_env(examples: Path) -> dict[str, str]:
+    """What plain pytest needs to import the pages' modules: every page folder on the path.
+
+    The plugin does this (pytest_configure); examples/conftest.py loads it by the name
+    ``verified_blocks.pytest_plugin``, which is what ``-p no:`` must name. Only page
+    folders: with a section folder on the path too, ``import resource_manager`` finds
+    the page's package (worked_examples/resource_manager/) instead of its module.
+    """
+    files = manifest.load(examples / manifest.MANIFEST)
+    folders = sorted({str((examples / rel).parent) for rel in files})
+    return child_env(PYTHONPATH=os.pathsep.join([EXTENSIONS, *folders]))
+
+
+PLAIN = ["-p", "no:verified_blocks.pytest_plugin"]
+
+
+def examples(ctx: Context) -> list[Row]:
+    modules = _plain_test_modules()
+    paths = [f"examples/{f.path}" for f in modules]
+    pytest = [ctx.python, "-m", "pytest", "-c", "examples/pytest.ini", "-q"]
+    toolchain = child_env(PYTHONPATH=EXTENSIONS)
+    commands = {
+        "ours": Command([*pytest, *paths], env=toolchain, expect=r"\d+ passed"),
+        "plain": Command(
+            [*pytest, *PLAIN, *paths], env=_plain_env(ROOT / "examples"), expect=r"\d+ passed"
+        ),
+        "ours_all": Command([*pytest, "examples"], env=toolchain, expect=r"\d+ passed"),
+    }
+    outputs = {name: command.output() for name, command in commands.items()}
+    if _counts(outputs["ours"]) != _counts(outputs["plain"]):
+        raise BenchError(
+            f"plain pytest and ours ran different tests: {_counts(outputs['plain'])} vs "
+            f"{_counts(outputs['ours'])}"
+        )
+    samples = interleaved(commands, ctx.repeats)
+    counts, all_counts = _counts(outputs["ours"]), _counts(outputs["ours_all"])
+    kinds: dict[str, int] = {}
+    for f in _files().values():
+        kind = "outcome" if f.kind == "test" and f.last.outcome is not None else f.kind
+        kinds[kind] = kinds.get(kind, 0) + 1
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    unchecked = (
+        f"{kinds.get('outcome', 0)} modules that must fail as shown (run alone; counts and "
+        f"lines compared), {kinds.get('module', 0)} scripts (clean exit, :raises:, :stdout:), "
+        f"{kinds.get('pycon', 0)} pycon and {kinds.get('console', 0)} console sessions, "
+        "and the page and line of every failure"
+    )
+    return [
+        Row(
+            "examples_overhead",
+            f"Examples on Python {version}: the same {len(paths)} test modules "
+            f"({counts.get('passed', 0)} tests), plugin on vs plain pytest",
+            _both(samples, "ours"),
+            f"plain pytest {_both(samples, 'plain')}",
+            **_ratio(samples, "ours", "plain", "cpu"),
+            budget=("<=", 1.10),
+            note="plain: `-p no:verified_blocks.pytest_plugin`, every page folder on "
+            "PYTHONPATH (without them its collection fails: the tests import their page's "
+            "modules, and the plugin is what puts the folders on sys.path)",
+        ),
+        Row(
+            "examples_all",
+            f"All examples on Python {version} ({all_counts.get('passed', 0)} passed, "
+            f"{all_counts.get('skipped', 0)} skipped) vs plain pytest on the modules it can run",
+            _both(samples, "ours_all"),
+            f"plain pytest {_both(samples, 'plain')}",
+            **_ratio(samples, "ours_all", "plain", "cpu"),
+            note=f"what plain pytest does not check: {unchecked}",
+        ),
+    ]
+
+
+# -- equivalent blocks in Sybil and pytest-markdown-docs ------------------------------------
+
+_TOOL_REQUIREMENTS = {
+    "ours": ["-r", str(ROOT / "requirements.txt"), "-c", str(ROOT / "docs" / "requirements.txt")]
+    + ["myst-parser"],
+    "sybil": ["-r", str(ROOT / "bench" / "requirements-sybil.txt")],
+    "pytest-markdown-docs": ["-r", str(ROOT / "bench" / "requirements-markdown-docs.txt")],
+}
+
+
+def _tool_python(name: str) -> str:
+    """A virtual environment per tool, made from the interpreter running the bench."""
+    venv = ROOT / ".nox" / "bench-tools" / name
+    python = venv / "bin" / "python"
+    base = getattr(sys, "_base_executable", sys.executable)
+    uv = shutil.which("uv") or "uv"
+    env = child_env(UV_COMPILE_BYTECODE="1", UV_PYTHON_DOWNLOADS="never")
+    if not python.exists():
+        subprocess.run([uv, "venv", "-q", "--python", base, str(venv)], check=True, env=env)
+    subprocess.run(
+        [uv, "pip", "install", "-q", "--python", str(python), *_TOOL_REQUIREMENTS[name]],
+        check=True,
+        env=env,
+    )
+    return str(python)
+
+
+def per_block(ctx: Context) -> list[Row]:
+    n = ctx.blocks
+    total = n * n
+    projects = ctx.work / "blocks"
+    shutil.rmtree(projects, ignore_errors=True)
+    for name, write in pages.TOOLS.items():
+        write(projects / name, n, n)
+    py = {name: _tool_python(name) for name in pages.TOOLS}
+    passed = rf"\b{total} passed\b"
+    ours_dir = projects / "ours"
+    extract = [py["ours"], "-m", "verified_blocks.extract", "--root", str(ours_dir)]
+    subprocess.run(extract, check=True, env=child_env(PYTHONPATH=EXTENSIONS), capture_output=True)
+    run_ours = [py["ours"], "-m", "pytest", "-c", "examples/pytest.ini", "examples", "-q"]
+    toolchain = child_env(PYTHONPATH=EXTENSIONS)
+    commands = {
+        "ours": Command(run_ours, cwd=ours_dir, env=toolchain, expect=passed),
+        "sybil": Command([py["sybil"], "-m", "pytest", "-q"], projects / "sybil", expect=passed),
+        "markdown_docs": Command(
+            [py["pytest-markdown-docs"], "-m", "pytest", "-q"],
+            projects / "pytest-markdown-docs",
+            expect=passed,
+        ),
+        "plain": Command(
+            [*run_ours, *PLAIN], cwd=ours_dir, env=_plain_env(ours_dir / "examples"), expect=passed
+        ),
+        "ours_with_extract": Command(
+            ["sh", "-c", f"{shlex.join(extract)} && {shlex.join(run_ours)}"],
+            cwd=ours_dir,
+            env=toolchain,
+            expect=passed,
+        ),
+    }
+    samples = interleaved(commands, ctx.repeats)
+    size = f"{total} equivalent async test blocks ({n} pages of {n})"
+
+    def cost(name: str) -> str:
+        return _both(samples, name, total, " a block")
+
+    others = {"sybil": "Sybil", "markdown_docs": "pytest-markdown-docs"}
+    rows = [
+        Row(
+            f"per_block_vs_{key}",
+            f"Per-block cost of {size}: ours vs {label}",
+            cost("ours"),
+            f"{label} {cost(key)}",
+            **_ratio(samples, "ours", key, "cpu"),
+            budget=("<=", 1.0),
+            note="ours: pytest over the extracted examples/, as `nox -s examples` runs them; "
+            "each block is a pytest-asyncio test (ours), a fence with top-level await run on "
+            "pytest-asyncio's runner (pytest-markdown-docs), or a fence calling asyncio.run "
+            "(Sybil)",
+        )
+        for key, label in others.items()
+    ]
+    fastest = min(others, key=lambda k: median(samples[k]["cpu"]))
+    rows += [
+        Row(
+            "per_block_plugin",
+            "The same blocks: ours vs plain pytest over the same extracted files",
+            cost("ours"),
+            f"plain pytest {cost('plain')}",
+            **_ratio(samples, "ours", "plain", "cpu"),
+            note="what a block costs under pytest and pytest-asyncio, whichever plugin runs "
+            "it: near 1 means the gap to the others is pytest-asyncio test functions",
+        ),
+        Row(
+            "per_block_with_extract",
+            f"The same, ours with extraction (extract + pytest) vs the faster, {others[fastest]}",
+            cost("ours_with_extract"),
+            f"{others[fastest]} {cost(fastest)}",
+            **_ratio(samples, "ours_with_extract", fastest, "cpu"),
+            note="extraction runs once per edit of a page (`nox -s extract`), not once per Python",
+        ),
+    ]
+    return rows
+
+
+# -- loop time against wall time ------------------------------------------------------------
+
+
+def loop_clock(ctx: Context) -> list[Row]:
+    report = ctx.work / "loop-clock.json"
+    reports: list[dict] = []
+    command = Command(
+        [ctx.python, "-m", "pytest", "-c", "examples/pytest.ini", "examples", "-q"]
+        + ["-p", "bench.loop_clock", f"--loop-clock-report={report}"],
+        env=child_env(PYTHONPATH=os.pathsep.join([str(ROOT), EXTENSIONS])),
+        expect=r"\d+ passed",
+    )
+    walls = []
+    command.run()  # warm-up
+    for _ in range(ctx.repeats):
+        walls.append(command.run().wall)
+        reports.append(json.loads(report.read_text(encoding="utf-8")))
+    loop = [r["loop_time"] for r in reports]
+    in_loops = [r["wall_in_loops"] for r in reports]
+    waiting = [r["waiting"] for r in reports]
+    virtual = median(loop) > 1.05 * median(in_loops) + 1e-3
+    clock = (
+        f"{_s(median(in_loops))} of wall time inside the loops"
+        if virtual
+        else "every loop's clock ran at wall speed: no page uses a virtual clock (the "
+        "timeouts page tests with timeout=0, which skips the wait instead of simulating it)"
+    )
+    return [
+        Row(
+            "loop_time",
+            "Simulated asyncio time (loop.time() advanced in every loop) vs wall time of "
+            "the examples suite",
+            f"{_s(median(loop))} of loop time",
+            f"wall {_s(median(walls))}",
+            paired_ratio(loop, walls),
+            budget=(">=", 100.0),
+            note=f"{clock}; the suite waits {_s(median(waiting))} on timers and sockets",
+            samples={"run": {"wall": walls}, "loop": {"loop_time": loop, "wall": in_loops}},
+            details={"waiting": waiting, "most_loop_time": reports[-1]["most_loop_time"]},
+        )
+    ]
+
+
+# -- the site: cold and incremental builds --------------------------------------------------
+
+
+def docs(ctx: Context) -> list[Row]:
+    root = _copy_docs(ctx.work)
+    out = root / "_build" / "html"
+    sphinx = [ctx.python, "-m", "sphinx", "-q", "-W", "-n", "--keep-going", "-b", "html"]
+    sphinx += ["-c", ".", "docs", str(out)]
+
+    def clean() -> None:
+        shutil.rmtree(out, ignore_errors=True)
+
+    def touch() -> None:
+        (root / TOUCHED_PAGE).touch()
+
+    commands = {
+        "cold": Command(sphinx, cwd=root, before=clean),
+        "incremental": Command(sphinx, cwd=root, before=touch),
+        "cold_parallel": Command([*sphinx, "-j", "auto"], cwd=root, before=clean),
+    }
+    samples = interleaved(commands, ctx.repeats)
+    return [
+        Row(
+            "docs_incremental",
+            f"Docs: rebuild after touching {TOUCHED_PAGE} vs a cold build",
+            _both(samples, "incremental"),
+            f"cold {_both(samples, 'cold')}",
+            **_ratio(samples, "incremental", "cold", "cpu"),
+            budget=("<=", 0.25),
+            note="sphinx-build as `nox -s docs` runs it, Python's start and Sphinx's import "
+            "included",
+        ),
+        Row(
+            "docs_parallel",
+            f"Docs: cold build with `-j auto` ({os.cpu_count()} CPUs) vs serial",
+            _both(samples, "cold_parallel"),
+            f"serial {_both(samples, 'cold')}",
+            **_ratio(samples, "cold_parallel", "cold", "wall"),
+            note="below 1 would mean that parallel reading pays on this machine",
+        ),
+    ]
+
+
+# -- a full nox run -------------------------------------------------------------------------
+
+_SESSION_START = re.compile(r"^nox > Running session (\S+)")
+_SESSION_END = re.compile(r"^nox > Session (\S+) (was successful|failed|was skipped)")
+_VENV = re.compile(r"^nox > (Creating virtual environment|Re-?using existing virtual env)")
+_INSTALL = re.compile(r"^nox > (uv pip install|python -m pip install|pip install)")
+
+
+def parse_nox_log(
+    lines: list[tuple[float, str]], start: float, end: float
+) -> dict[str, dict[str, float]]:
+    """Seconds per session and step (venv, install, run) from nox's timestamped output.
+
+    A step lasts from its ``nox >`` line to the next one; what nox does outside the
+    sessions (its start, between sessions, the summary) is the ``nox`` row.
+    """
+    sessions: dict[str, dict[str, float]] = {}
+    current: str | None = None
+    step, mark, outside = "nox", start, 0.0
+
+    def close(at: float) -> None:
+        nonlocal outside
+        if current is None:
+            outside += at - mark
+        else:
+            sessions[current][step] = sessions[current].get(step, 0.0) + at - mark
+
+    for stamp, line in lines:
+        if not line.startswith("nox > "):
+            continue
+        if match := _SESSION_START.match(line):
+            close(stamp)
+            current, step, mark = match[1], "nox", stamp
+            sessions.setdefault(current, {})
+        elif match := _SESSION_END.match(line):
+            close(stamp)
+            if match[2] != "was successful":
+                raise BenchError(f"nox session {match[1]} {match[2]}")
+            current, step, mark = None, "nox", stamp
+        elif current is not None:
+            close(stamp)
+            step = "venv" if _VENV.match(line) else "install" if _INSTALL.match(line) else "run"
+            mark = stamp
+    close(end)
+    sessions["nox"] = {"nox": outside}
+    return sessions
+
+
+def _nox_env() -> dict[str, str]:
+    """The caller's environment without this session's virtual environment."""
+    env = child_env(PYTHONUNBUFFERED="1")
+    venv = env.pop("VIRTUAL_ENV", None)
+    env.pop("NOX_CURRENT_SESSION", None)
+    if venv:
+        env["PATH"] = os.pathsep.join(
+            p for p in env.get("PATH", "").split(os.pathsep) if not p.startswith(venv)
+        )
+    return env
+
+
+def _full_nox(ctx: Context) -> tuple[float, dict[str, dict[str, float]]]:
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [ctx.python, "-m", "nox", "--nocolor"],
+        cwd=ROOT,
+        env=_nox_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+    )
+    assert proc.stdout is not None
+    lines = [(time.perf_counter(), line.rstrip("\n")) for line in proc.stdout]
+    code = proc.wait()
+    end = time.perf_counter()
+    if code != 0:
+        raise BenchError(f"`nox` exited {code}:\n{_failed_session(lines)}")
+    return end - start, parse_nox_log(lines, start, end)
+
+
+def _failed_session(lines: list[tuple[float, str]]) -> str:
+    """The output of the first session that failed (or the last lines of all)."""
+    text = [line for _, line in lines]
+    for end, line in enumerate(text):
+        if (match := _SESSION_END.match(line)) and match[2] == "failed":
+            begin = max(i for i in range(end) if text[i].startswith("nox > Running session"))
+            return "\n".join(text[begin : end + 1][-40:])
+    return "\n".join(text[-40:])
+
+
+def full_nox(ctx: Context) -> list[Row]:
+    first, first_sessions = _full_nox(ctx)  # makes the environments on a clean clone
+    runs = [_full_nox(ctx) for _ in range(ctx.nox_repeats)]
+    totals = [t for t, _ in runs]
+    names = list(runs[0][1])
+    steps = ("venv", "install", "run", "nox")
+    table = {
+        name: {s: median([r[1].get(name, {}).get(s, 0.0) for r in runs]) for s in steps}
+        for name in names
+    }
+    total = median(totals)
+    installs = sum(t["venv"] + t["install"] for t in table.values())
+    examples = sum(t["run"] for n, t in table.items() if n.startswith("examples"))
+    docs_run = table.get("docs", {}).get("run", 0.0)
+    return [
+        Row(
+            "nox_full",
+            f"A full `nox` run, venvs reused (median of {ctx.nox_repeats} after one untimed run)",
+            _s(total),
+            note=(
+                f"environments and installs {installs / total:.0%}, examples on every Python "
+                f"{examples / total:.0%}, docs {docs_run / total:.0%} (the first run: "
+                f"{_s(first)})"
+            ),
+            samples={"run": {"wall": totals}},
+            details={"sessions": table, "first_run": first, "first_run_sessions": first_sessions},
+        )
+    ]
+
+
+MEASUREMENTS: dict[str, Callable[[Context], list[Row]]] = {
+    "extraction": extraction,
+    "examples": examples,
+    "blocks": per_block,
+    "loop-clock": loop_clock,
+    "docs": docs,
+    "nox": full_nox,
+}
+
+
+def rows_to_json(rows: list[Row]) -> list[dict]:
+    return [{**asdict(r), "holds": r.holds} for r in rows]
+
+
+def tempdir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="bench-"))

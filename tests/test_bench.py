@@ -1,0 +1,128 @@
+"""The benchmark's own logic: what it measures and how it reads nox. No timing here."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bench import pages
+from bench.suite import Row, parse_nox_log
+from bench.timing import BenchError
+from verified_blocks import extract, manifest
+
+FAST_FORWARD = """
+import asyncio
+
+
+class FastForwardLoop(asyncio.SelectorEventLoop):
+    # A virtual clock: when nothing is ready, jump to the next timer instead of waiting.
+    def __init__(self):
+        super().__init__()
+        self.skipped = 0.0
+        select = self._selector.select
+
+        def jump(timeout=None):
+            events = select(0)
+            if not events and timeout:
+                self.skipped += timeout
+            return events
+
+        self._selector.select = jump
+
+    def time(self):
+        return super().time() + self.skipped
+
+
+def test_an_hour_of_timeouts():
+    loop = FastForwardLoop()
+    try:
+        loop.run_until_complete(asyncio.sleep(3600))
+    finally:
+        loop.close()
+"""
+
+
+def test_loop_clock_reports_loop_time_not_wall_time(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makepyfile(test_clock=FAST_FORWARD)
+    report = pytester.path / "clock.json"
+    result = pytester.runpytest_inprocess("-p", "bench.loop_clock", f"--loop-clock-report={report}")
+    result.assert_outcomes(passed=1)
+    data = json.loads(report.read_text())
+    assert data["loop_time"] >= 3600  # an hour on the loop's clock, without waiting for it
+    assert data["loop_runs"] == 1
+    (test,) = data["most_loop_time"]
+    assert test["test"] == "test_clock.py::test_an_hour_of_timeouts"
+
+
+NOX_LOG = [
+    (0.5, "nox > Running session lint"),
+    (0.6, "nox > Re-using existing virtual environment at .nox/lint."),
+    (0.7, "nox > uv pip install -c tests/requirements.txt ruff"),
+    (1.0, "nox > ruff check ."),
+    (1.1, "All checks passed!"),
+    (2.0, "nox > ruff format --check docs/_ext tests bench noxfile.py conf.py"),
+    (2.5, "nox > Session lint was successful."),
+    (2.6, "nox > Running session examples-3.13"),
+    (2.7, "nox > Creating virtual environment (uv) using python3.13 in .nox/examples-3-13"),
+    (4.7, "nox > uv pip install -r requirements.txt"),
+    (5.7, "nox > python -m pytest -c examples/pytest.ini examples"),
+    (9.7, "nox > Session examples-3.13 was successful in 7 seconds."),
+]
+
+
+def test_nox_log_splits_each_session_into_venv_installs_and_commands() -> None:
+    sessions = parse_nox_log(NOX_LOG, start=0.0, end=10.0)
+    assert sessions["lint"] == pytest.approx({"nox": 0.1, "venv": 0.1, "install": 0.3, "run": 1.5})
+    assert sessions["examples-3.13"] == pytest.approx(
+        {"nox": 0.1, "venv": 2.0, "install": 1.0, "run": 4.0}
+    )
+    # nox's own start (0.5), the gap between sessions (0.1) and its summary (0.3)
+    assert sessions["nox"] == pytest.approx({"nox": 0.9})
+    assert sum(sum(s.values()) for s in sessions.values()) == pytest.approx(10.0)
+
+
+def test_a_failed_nox_session_is_an_error_not_a_figure() -> None:
+    log = [*NOX_LOG[:-1], (9.7, "nox > Session examples-3.13 failed.")]
+    with pytest.raises(BenchError, match="examples-3.13 failed"):
+        parse_nox_log(log, start=0.0, end=10.0)
+
+
+@pytest.mark.parametrize(
+    ("budget", "ratio", "holds"),
+    [
+        (("<=", 1.10), 1.10, True),
+        (("<=", 1.10), 1.11, False),
+        ((">=", 100.0), 100.0, True),
+        ((">=", 100.0), 0.06, False),
+        (None, 3.0, None),
+    ],
+)
+def test_a_budget_holds_only_on_its_side(budget, ratio, holds) -> None:
+    assert Row("k", "m", "1 s", ratio=ratio, budget=budget).holds is holds
+
+
+def test_our_generated_pages_extract_to_one_test_a_block(tmp_path) -> None:
+    pages.ours(tmp_path, 3, 4)
+    assert extract.main(["--root", str(tmp_path)]) == 0
+    files = manifest.load(tmp_path / "examples" / manifest.MANIFEST)
+    assert sorted(files) == [f"bench/page_{p}/test_bench_page_{p}.py" for p in range(3)]
+    for f in files.values():
+        assert f.kind == "test" and len(f.placed) == 4
+        code = (tmp_path / "examples" / f.path).read_text()
+        assert code.count("async def test_block_") == 4
+
+
+def test_our_generated_pages_pass_under_the_plugin(tmp_path, pytester) -> None:
+    pages.ours(tmp_path, 2, 3)
+    assert extract.main(["--root", str(tmp_path)]) == 0
+    pytester.runpytest_subprocess(str(tmp_path / "examples")).assert_outcomes(passed=6)
+
+
+@pytest.mark.parametrize("tool", ["pytest-markdown-docs", "sybil"])
+def test_the_other_tools_get_the_same_number_of_python_fences(tmp_path, tool) -> None:
+    pages.TOOLS[tool](tmp_path, 3, 4)
+    texts = [p.read_text() for p in sorted(tmp_path.glob("page_*.md"))]
+    assert len(texts) == 3
+    assert all(t.count("```python\n") == 4 for t in texts)
