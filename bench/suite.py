@@ -423,7 +423,8 @@ def docs(ctx: Context) -> list[Row]:
 _SESSION_START = re.compile(r"^nox > Running session (\S+)")
 _SESSION_END = re.compile(r"^nox > Session (\S+) (was successful|failed|was skipped)")
 _VENV = re.compile(r"^nox > (Creating virtual environment|Re-?using existing virtual env)")
-_INSTALL = re.compile(r"^nox > (uv pip install|python -m pip install|pip install)")
+#: nox names uv by its full path when it uses the uv installed beside itself
+_INSTALL = re.compile(r"^nox > (\S*/)?(uv pip install|python -m pip install|pip install)")
 
 
 def parse_nox_log(

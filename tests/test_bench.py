@@ -66,7 +66,7 @@ NOX_LOG = [
     (2.5, "nox > Session lint was successful."),
     (2.6, "nox > Running session examples-3.13"),
     (2.7, "nox > Creating virtual environment (uv) using python3.13 in .nox/examples-3-13"),
-    (4.7, "nox > uv pip install -r requirements.txt"),
+    (4.7, "nox > /work/guide/.nox/bench/bin/uv pip install -r requirements.txt"),
     (5.7, "nox > python -m pytest -c examples/pytest.ini examples"),
     (9.7, "nox > Session examples-3.13 was successful in 7 seconds."),
 ]
