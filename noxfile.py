@@ -173,7 +173,7 @@ def lint(session: nox.Session) -> None:
     """ruff over the toolchain, its tests and the generated examples."""
     session.install("-c", "tests/requirements.txt", "ruff")
     session.run("ruff", "check", *(session.posargs or ["."]))
-    session.run("ruff", "format", "--check", "docs/_ext", "tests", "bench", "noxfile.py", "conf.py")
+    session.run("ruff", "format", "--check", "docs/_ext", "tests", "noxfile.py", "conf.py")
 
 
 @nox.session(python=COVERAGE_PYTHON)
@@ -257,5 +257,6 @@ def bench(session: nox.Session) -> None:
     Medians of repeated runs and ratios, never single times (`-- --help` for options).
     It runs a full `nox` too, to show where its time goes.
     """
-    session.install("-r", "bench/requirements.txt")
-    session.run("python", "-m", "bench", *session.posargs, env=TOOLCHAIN)
+    session.install("-r", "tests/bench/requirements.txt")
+    bench_path = os.pathsep.join([TOOLCHAIN["PYTHONPATH"], str(ROOT / "tests")])
+    session.run("python", "-m", "bench", *session.posargs, env={"PYTHONPATH": bench_path})

@@ -233,8 +233,8 @@ def examples(ctx: Context) -> list[Row]:
 _TOOL_REQUIREMENTS = {
     "ours": ["-r", str(ROOT / "requirements.txt"), "-c", str(ROOT / "docs" / "requirements.txt")]
     + ["myst-parser"],
-    "sybil": ["-r", str(ROOT / "bench" / "requirements-sybil.txt")],
-    "pytest-markdown-docs": ["-r", str(ROOT / "bench" / "requirements-markdown-docs.txt")],
+    "sybil": ["-r", str(ROOT / "tests" / "bench" / "requirements-sybil.txt")],
+    "pytest-markdown-docs": ["-r", str(ROOT / "tests" / "bench" / "requirements-markdown-docs.txt")],
 }
 
 
@@ -341,7 +341,7 @@ def loop_clock(ctx: Context) -> list[Row]:
     command = Command(
         [ctx.python, "-m", "pytest", "-c", "examples/pytest.ini", "examples", "-q"]
         + ["-p", "bench.loop_clock", f"--loop-clock-report={report}"],
-        env=child_env(PYTHONPATH=os.pathsep.join([str(ROOT), EXTENSIONS])),
+        env=child_env(PYTHONPATH=os.pathsep.join([str(ROOT / "tests"), EXTENSIONS])),
         expect=r"\d+ passed",
     )
     walls = []
