@@ -1,9 +1,9 @@
 """pytest plugin: how much asyncio loop time the examples cover, against wall time.
 
 Loaded with ``-p bench.loop_clock --loop-clock-report=PATH``. Every
-``run_until_complete`` of every event loop (pytest-asyncio's runners, ``asyncio.run``
-in a page's script, the ``python -m asyncio`` sessions, the isolated pytest runs)
-is measured twice: by the loop's own clock (``loop.time()``, which a virtual clock
+turn of every event loop (pytest-asyncio's runners, ``asyncio.run`` in a page's
+script, the ``python -m asyncio`` sessions, the isolated pytest runs) is measured
+twice: by the loop's own clock (``loop.time()``, which a virtual clock
 advances without waiting) and by ``time.perf_counter()``. The loop's selector is
 timed too: the time it blocks with a deadline is time the suite spends waiting.
 
@@ -22,17 +22,30 @@ import pytest
 _TOTALS = {"loop": 0.0, "wall": 0.0, "waiting": 0.0, "runs": 0}
 _PER_TEST: dict[str, dict[str, float]] = {}
 _ORIGINAL = asyncio.BaseEventLoop.run_until_complete
+_ORIGINAL_RUN_ONCE = asyncio.BaseEventLoop._run_once  # type: ignore[attr-defined]
 
 
 def _measured_run_until_complete(self, future):
     _watch_selector(self)
+    _TOTALS["runs"] += 1
+    return _ORIGINAL(self, future)
+
+
+def _measured_run_once(self):
+    """One turn of the loop, by its clock and by the wall's.
+
+    A virtual clock (aiotools' VirtualClock, say) replaces ``loop.time`` for a while,
+    from inside a turn; a turn during which the clock itself was swapped is not
+    counted, since its two readings come from different clocks.
+    """
+    clock = self.__dict__.get("time")
     loop_start, wall_start = self.time(), time.perf_counter()
     try:
-        return _ORIGINAL(self, future)
+        return _ORIGINAL_RUN_ONCE(self)
     finally:
-        _TOTALS["loop"] += self.time() - loop_start
-        _TOTALS["wall"] += time.perf_counter() - wall_start
-        _TOTALS["runs"] += 1
+        if self.__dict__.get("time") is clock:
+            _TOTALS["loop"] += self.time() - loop_start
+            _TOTALS["wall"] += time.perf_counter() - wall_start
 
 
 def _watch_selector(loop: asyncio.AbstractEventLoop) -> None:
@@ -61,11 +74,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     asyncio.BaseEventLoop.run_until_complete = _measured_run_until_complete
+    asyncio.BaseEventLoop._run_once = _measured_run_once  # type: ignore[attr-defined]
     config.stash[_START] = time.perf_counter()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     asyncio.BaseEventLoop.run_until_complete = _ORIGINAL
+    asyncio.BaseEventLoop._run_once = _ORIGINAL_RUN_ONCE  # type: ignore[attr-defined]
 
 
 _START = pytest.StashKey[float]()
