@@ -43,7 +43,11 @@ verified_blocks_reports = "_build/reports"
 html_theme = "furo"
 html_title = "Async Testing Guide"
 html_static_path = ["docs/_static"]
+# page.html puts the content in div.body, where search-word highlighting belongs.
+templates_path = ["docs/_templates"]
 html_css_files = ["verified.css"]
+# Named by every page, so that a browser does not ask for a /favicon.ico that is not there.
+html_favicon = "docs/_static/favicon.svg"
 html_baseurl = os.environ.get("READTHEDOCS_CANONICAL_URL", "")
 
 # 404 page: served for any missing URL, so its links are absolute: rooted at the version's
@@ -75,8 +79,10 @@ llms_txt_summary = (
     "aiohttp. Every code block and error message is verified on CPython 3.10-3.15."
 )
 
-# Copy only the code: never prompts (>>>, ...,  $) or the output under them.
-copybutton_exclude = ".linenos, .gp, .go"
+# Copy only the code: never prompts (>>>, ...,  $) or the output under them. The prompt
+# regex keeps only the lines typed after a prompt, so output and tracebacks (which
+# Pygments does not mark .go) are dropped; excluding .gp would hide the prompts from it.
+copybutton_exclude = ".linenos"
 copybutton_prompt_text = r">>> |\.\.\. |\$ "
 copybutton_prompt_is_regexp = True
 copybutton_only_copy_prompt_lines = True

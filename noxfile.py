@@ -1,8 +1,9 @@
 """Sessions of the Async Testing Guide. Bare `nox` runs every check CI runs.
 
 nox                      # lint, toolchain tests, drift check, examples on 3.10-3.15,
-                         # coverage, flakes, lowest versions, docs
+                         # coverage, flakes, lowest versions, docs, browser
 nox -s docs              # build the site into _build/html
+nox -s browser           # Chromium over the built site: links, console, copy, tabs, search
 nox -s examples-3.12 -- docs/how-to/await-a-mock.md   # one page, one Python
 nox -s bench             # medians and ratios against the budgets, in _build/bench.md
 """
@@ -24,8 +25,10 @@ nox.options.reuse_venv = "yes"
 # A missing interpreter is an error, never a silent skip: .ci/debian-pythons
 # provides 3.14 and 3.15 where the host has no package for them.
 nox.options.error_on_missing_interpreters = True
+# browser tests the site that docs has just built, so it comes last.
 nox.options.sessions = [
     *("lint", "tests", "drift", "examples", "coverage", "flakes", "lowest", "docs"),
+    "browser",
 ]
 
 # uv must use the interpreters on this machine, never download one.
@@ -148,6 +151,20 @@ def docs(session: nox.Session) -> None:
         *session.posargs,
     )
     session.log(f"The site is in {ROOT / '_build' / 'html' / 'index.html'}")
+
+
+@nox.session(python=DOCS_PYTHON)
+def browser(session: nox.Session) -> None:
+    """Drive Chromium over the built site: every page loads cleanly, no broken link or anchor,
+    copy buttons copy only code, version tabs switch, search finds an error's entry, and
+    screenshots go to _build/screenshots.
+
+    Needs the site (`nox -s examples docs`) and Debian's Chromium (`apt-get install chromium
+    chromium-driver`; Playwright's own browser download is never used). `-- --site=DIR`
+    tests another build, `-- --chromium=PATH` another Chromium.
+    """
+    session.install("-r", "tests/browser/requirements.txt")
+    session.run("python", "-m", "pytest", "tests/browser", *session.posargs)
 
 
 @nox.session(name="docs-live", python=DOCS_PYTHON, default=False)

@@ -1,0 +1,59 @@
+"""Screenshots of the landing page, a how-to and a troubleshooting page, in light and dark
+mode, full page at 1280 px wide, into _build/screenshots/<page>-<mode>.png.
+
+Before each screenshot the test checks what it should show: the theme in the mode asked
+for, and on the two guide pages the version tabs and "verified" badges (which need the
+examples reports: `nox -s examples docs`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from conftest import Tab
+
+PAGES = {
+    "index": "index.html",
+    "how-to-mock-aiohttp-client-session": "how-to/mock-aiohttp-client-session.html",
+    "troubleshooting-magicmock-cant-be-used-in-await": (
+        "troubleshooting/magicmock-cant-be-used-in-await.html"
+    ),
+}
+BACKGROUND = "() => getComputedStyle(document.body).backgroundColor"
+FULL_HEIGHT = """() => Math.ceil(Math.max(
+    document.documentElement.scrollHeight,
+    ...[...document.querySelectorAll(".sidebar-scroll, .toc-scroll")].map(
+        (e) => e.getBoundingClientRect().top + window.scrollY + e.scrollHeight
+    )
+))"""
+
+
+def luminance(css_rgb: str) -> float:
+    """Luminance of a CSS `rgb(...)` colour: white is 1, black 0."""
+    red, green, blue = (int(c) for c in css_rgb[css_rgb.index("(") + 1 : -1].split(",")[:3])
+    return (0.2126 * red + 0.7152 * green + 0.0722 * blue) / 255
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+@pytest.mark.parametrize("name", PAGES)
+def test_screenshot(new_tab: Callable[..., Tab], screenshots: Path, name: str, mode: str) -> None:
+    tab = new_tab(color_scheme=mode)
+    page = tab.open(PAGES[name])
+    background = luminance(page.evaluate(BACKGROUND))
+    dark_enough = (background < 0.3) if mode == "dark" else (background > 0.9)
+    assert dark_enough, f"{mode} mode, yet the background's luminance is {background:.2f}"
+    if name != "index":
+        expect(page.locator(".sd-tab-set").first).to_be_visible()
+        expect(page.locator("p.verified-badge").first).to_be_visible()
+        # a badge that says the build had no report, or that the block failed
+        expect(page.locator("p.verified-unknown, p.verified-failed")).to_have_count(0)
+    # The whole page in one viewport, so that Furo's sticky sidebars show in full too.
+    page.set_viewport_size({"width": 1280, "height": page.evaluate(FULL_HEIGHT)})
+    target = screenshots / f"{name}-{mode}.png"
+    target.unlink(missing_ok=True)
+    page.screenshot(path=target, full_page=True)
+    assert target.stat().st_size > 0
+    tab.assert_clean()

@@ -1,0 +1,86 @@
+"""A reader who pastes an error message into the search box lands on its troubleshooting
+entry, for the message of every Python version."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from urllib.parse import quote
+
+import pytest
+from playwright.sync_api import Error, Page, expect
+
+from conftest import Tab
+
+ENTRY = "troubleshooting/magicmock-cant-be-used-in-await.html"
+MESSAGES = [
+    pytest.param("object MagicMock can't be used in 'await' expression", id="3.10-3.13"),
+    pytest.param("'MagicMock' object can't be awaited", id="3.14+"),
+]
+RESULTS = "#search-results ul.search > li"
+#: Sphinx's search page fetches each result's page for the summary under it, and may do so
+#: after it says "Search finished"; a result with a description of its own (an API
+#: object's) gets none. This is true once every summary is in.
+SUMMARIES_IN = f"""() => [...document.querySelectorAll("{RESULTS}")].every(
+    (li) => li.querySelector(":scope > span, :scope > p.context")
+)"""
+
+
+def results(tab: Tab) -> list[str]:
+    """The result pages of Sphinx's search page, best first, once the search and every
+    result's summary are done."""
+    page = tab.page
+    summary = page.locator("#search-results .search-summary")
+    expect(summary).to_contain_text(re.compile("Search finished|did not match any"))
+    try:
+        page.wait_for_function(SUMMARIES_IN)
+    except Error as error:
+        pytest.fail(f"the result summaries did not all come: {error}; {tab.problems}")
+    links = page.locator(f"{RESULTS} > a")
+    return [
+        href.split("?")[0].split("#")[0]
+        for href in links.evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    ]
+
+
+@pytest.mark.parametrize("message", MESSAGES)
+def test_search_ranks_the_entry_first(new_tab: Callable[..., Tab], message: str) -> None:
+    tab = new_tab()
+    tab.open(f"search.html?q={quote(message)}")
+    found = results(tab)
+    assert found[:1] == [ENTRY], f"first results: {found[:5]}"
+    tab.assert_clean()
+
+
+def search_from_the_box(tab: Tab, words: str) -> Page:
+    """Type `words` into the search box of the landing page, press Enter, and open the
+    first result."""
+    page = tab.open("index.html")
+    box = page.locator("form[role=search] input[name=q]").first
+    box.fill(words)
+    box.press("Enter")
+    page.wait_for_url("**/search.html?q=*")
+    assert results(tab), f"no result for {words!r}"
+    with page.expect_navigation(wait_until="networkidle"):
+        page.locator(f"{RESULTS} > a").first.click()
+    return page
+
+
+def expect_highlighted(tab: Tab) -> None:
+    """The page a search result leads to marks the words searched for in its text."""
+    try:
+        expect(tab.page.locator("article span.highlighted").first).to_be_visible()
+    except AssertionError as error:
+        raise AssertionError(f"no search word marked; problems: {tab.problems}") from error
+
+
+@pytest.mark.parametrize("message", MESSAGES)
+def test_pasting_the_message_into_the_search_box_lands_on_the_entry(
+    new_tab: Callable[..., Tab], message: str
+) -> None:
+    tab = new_tab()
+    page = search_from_the_box(tab, message)
+    assert page.url.split("?")[0].split("#")[0] == tab.base_url + ENTRY
+    expect(page.locator("article")).to_contain_text(message)
+    expect_highlighted(tab)
+    tab.assert_clean()

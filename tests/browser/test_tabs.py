@@ -1,0 +1,43 @@
+"""Version tabs switch, every tab set of a page follows, and the choice carries over to
+the next page that offers the same versions (sphinx-design's synced tabs)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from playwright.sync_api import expect
+
+from conftest import Tab
+
+PAGE = "troubleshooting/magicmock-cant-be-used-in-await.html"
+OLD = "object MagicMock can't be used in 'await' expression"
+NEW = "'MagicMock' object can't be awaited"
+OLD_DICT = "object dict can't be used in 'await' expression"
+NEW_DICT = "'dict' object can't be awaited"
+
+
+def test_version_tabs_switch_together(new_tab: Callable[..., Tab]) -> None:
+    tab = new_tab()
+    page = tab.open(PAGE)
+
+    def shown(text: str):
+        return page.locator(".sd-tab-content pre", has_text=text)
+
+    expect(shown(OLD)).to_be_visible()
+    expect(shown(NEW)).to_be_hidden()
+    expect(shown(OLD_DICT)).to_be_visible()
+    expect(shown(NEW_DICT)).to_be_hidden()
+
+    page.locator(".sd-tab-label", has_text="Python 3.14+").first.click()
+
+    expect(shown(NEW)).to_be_visible()
+    expect(shown(OLD)).to_be_hidden()
+    # the other tab set on the page follows
+    expect(shown(NEW_DICT)).to_be_visible()
+    expect(shown(OLD_DICT)).to_be_hidden()
+
+    # and so does the next page with a "Python 3.14+" tab
+    page = tab.open("how-to/mock-aiohttp-client-session.html")
+    chosen = page.locator(".sd-tab-set input:checked + label.sd-tab-label")
+    expect(chosen).to_have_text(["Python 3.14+"])
+    tab.assert_clean()
