@@ -173,3 +173,23 @@ def test_generated_tables_are_read_again_only_when_an_error_shown_changes(tmp_pa
     (docs / "await.md").write_text(PAGE.replace("can't be used in", "cannot be used in"))
     read, table = rebuild()
     assert "tables" in read and "cannot be used in 'await' expression" in table
+
+
+def test_a_troubleshooting_entry_indexes_its_error_in_every_wording(tmp_path):
+    """Sphinx's search puts main index entries first: each wording leads to the entry."""
+    build(tmp_path, "# Guide\n\n```{toctree}\ntroubleshooting/await\n```\n")  # conf.py
+    entry = tmp_path / "docs" / "troubleshooting" / "await.md"
+    entry.parent.mkdir()
+    entry.write_text(PAGE)
+    out = tmp_path / "_build" / "html"
+    argv = ["-q", "-W", "-n", "-b", "html", "-c", str(tmp_path), str(tmp_path / "docs"), str(out)]
+    assert build_main(argv) == 0
+
+    index = html.unescape((out / "genindex.html").read_text())
+    for wording in (
+        "TypeError: object MagicMock can't be used in 'await' expression",
+        "TypeError: 'MagicMock' object can't be awaited",
+    ):
+        assert re.search(
+            rf'href="troubleshooting/await.html#example-line-3"><strong>{re.escape(wording)}', index
+        ), wording

@@ -41,7 +41,7 @@ def errors_shown(root: Path, pages: dict[str, list[Block]]) -> list[Shown]:
     for page, blocks in sorted(pages.items()):
         text = (root / page).read_text(encoding="utf-8")
         for block in blocks:
-            messages = _messages(block)
+            messages = shown_messages(block)
             if messages is None:
                 continue
             title, section = _headings(text, block.line)
@@ -49,7 +49,8 @@ def errors_shown(root: Path, pages: dict[str, list[Block]]) -> list[Shown]:
     return shown
 
 
-def _messages(block: Block) -> Versioned | None:
+def shown_messages(block: Block) -> Versioned | None:
+    """The error ``block`` shows, per Python version, or None if it shows none."""
     if block.raises is not None:
         return block.raises
     if block.lines is None:

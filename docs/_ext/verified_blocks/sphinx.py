@@ -17,12 +17,13 @@ from pathlib import Path
 
 from docutils import nodes
 from docutils.statemachine import StringList
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.directives.code import container_wrapper
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from .catalog import Shown, errors_shown
+from .catalog import TROUBLESHOOTING, Shown, errors_shown, shown_messages
 from .extract import ExtractError, find_pages
 from .takeaway import bundles
 from .spec import (
@@ -75,7 +76,19 @@ class ExampleDirective(DirectiveSyntax, SphinxDirective):
         container += self._code(block)
         container += self._expectation(block)
         container += self._badge(block)
-        return [container]
+        return [*self._index_entries(block, node_id), container]
+
+    def _index_entries(self, block: Block, node_id: str) -> list[nodes.Node]:
+        """On a troubleshooting page, the error a block shows, in every wording, as a main
+        index entry: Sphinx's search then puts the entry first for a pasted message."""
+        if not block.page.startswith(TROUBLESHOOTING):
+            return []
+        messages = shown_messages(block)
+        if messages is None:
+            return []
+        wordings = dict.fromkeys([messages.base, *messages.since.values()])
+        entries = [("single", text, node_id, "main", None) for text in wordings]
+        return [addnodes.index(entries=entries, inline=False)]
 
     def _code(self, block: Block) -> nodes.Node:
         literal = nodes.literal_block(
