@@ -500,10 +500,12 @@ def setup(app: Sphinx) -> dict[str, object]:
     app.connect("doctree-resolved", _take_home)
     app.connect("build-finished", _write_zips)
     app.connect("build-finished", _list_skipped)
-    # env_version: bump when what the directives store in the environment changes
+    # env_version: bump when what the directives store in the environment, or the nodes
+    # they make, change (3: troubleshooting blocks add index entries), so that an existing
+    # build reads every page again instead of keeping doctrees made by the old code
     return {
         "version": "1",
-        "env_version": 2,
+        "env_version": 3,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }
