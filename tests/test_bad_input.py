@@ -36,6 +36,19 @@ CASES = {
         3,
         "::: fence is never closed",
     ),
+    # A closing fence indented four spaces is code, so the fence runs on (found by
+    # test_fuzz_extract.py: it was taken for the closing fence).
+    "closing fence indented four spaces": (
+        """
+        # How to indent a fence too far
+
+        ```{example} indented_close_module.py
+        x = 1
+            ```
+        """,
+        3,
+        "``` fence is never closed",
+    ),
     "unknown option": (
         """
         # How to misspell

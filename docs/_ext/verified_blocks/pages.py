@@ -68,7 +68,7 @@ def _blocks(text: str, page: str, line_offset: int) -> Iterator[Block]:
         if token.type not in ("fence", "colon_fence"):
             continue
         line = line_offset + token.map[0] + 1 if token.map else line_offset + 1
-        if token.map and not _closed(text, token):
+        if token.map and not _closed(token):
             raise BlockError(page, line, f"this {token.markup} fence is never closed")
         info = token.info.strip()
         name, _, first_line = info.partition(" ")
@@ -87,19 +87,18 @@ def _blocks(text: str, page: str, line_offset: int) -> Iterator[Block]:
             )
 
 
-def _closed(text: str, token: Token) -> bool:
+def _closed(token: Token) -> bool:
     """Whether a fence token ends with its closing fence.
 
-    markdown-it closes a fence at the end of the page or of its container (list item,
-    block quote) too; the closing line itself may be inside a block quote (``> ```").
+    markdown-it also ends a fence at the end of the page or of its container (list item,
+    block quote). Only a closing fence adds a line to the token's span that is not in
+    its content; so a span one line longer than the opening line plus the content is a
+    closed fence, wherever its closing line is (``> ```", or indented up to three spaces;
+    a fence indented four is content, as Markdown says).
     """
     assert token.map is not None
-    lines = text.splitlines()
-    end = token.map[1] - 1
-    if end >= len(lines) or end <= token.map[0]:
-        return False
-    closing = lines[end].lstrip(" \t>").strip()
-    return closing.startswith(token.markup) and not closing.strip(token.markup[0])
+    spanned = token.map[1] - token.map[0] - 1  # the lines after the opening one
+    return spanned - token.content.count("\n") == 1
 
 
 def _example(token: Token, first_line: str, page: str, line: int) -> Block:
