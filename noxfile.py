@@ -185,6 +185,17 @@ def docs_live(session: nox.Session) -> None:
     )
 
 
+@nox.session(python=DOCS_PYTHON, default=False)
+def mutants(session: nox.Session) -> None:
+    """Mutation self-test: fault each page's blocks, expect its run to fail (`-- docs/PAGE.md`).
+
+    Writes _build/mutants.json and _build/mutants.md; fails while a mutant survives that
+    docs/_ext/verified_blocks/mutants_equivalent.toml does not explain.
+    """
+    session.install("-r", "requirements.txt", "-c", "docs/requirements.txt", "myst-parser")
+    session.run("python", "-m", "verified_blocks.mutants", *session.posargs, env=TOOLCHAIN)
+
+
 @nox.session(python=DOCS_PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff over the toolchain, its tests and the generated examples."""

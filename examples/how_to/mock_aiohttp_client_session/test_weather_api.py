@@ -28,4 +28,6 @@ async def test_temperature_reads_the_json_body():
     session.get.assert_called_once_with(
         "https://weather.example.test/current", params={"city": "Oslo"}
     )
+    response = session.get.return_value.__aenter__.return_value
+    response.raise_for_status.assert_called_once_with()
     session.get.return_value.__aexit__.assert_awaited_once()

@@ -49,6 +49,8 @@ async def test_process_parses_description_and_objects(image):
         json={"image": base64.b64encode(image.read_bytes()).decode()},
         headers={"Authorization": "Bearer test-key"},
     )
+    response = session.post.return_value.__aenter__.return_value
+    response.raise_for_status.assert_called_once_with()
 
 
 @pytest.mark.asyncio

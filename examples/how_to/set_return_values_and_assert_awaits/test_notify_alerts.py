@@ -47,3 +47,4 @@ async def test_side_effect_function_sees_the_arguments():
     transport.post = AsyncMock(side_effect=post)
 
     assert await send_alert(transport, "#ops", "disk full") == "#ops:9"
+    transport.post.assert_awaited_once_with("#ops", "disk full")

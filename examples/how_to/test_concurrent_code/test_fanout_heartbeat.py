@@ -38,3 +38,4 @@ async def test_a_failing_beat_surfaces_when_awaited():
 
     with pytest.raises(ConnectionError, match="peer gone"):
         await heartbeat.task
+    send.assert_awaited_once_with("beat")

@@ -33,5 +33,7 @@ async def test_no_answer_becomes_inventory_timeout():
         await stock_level(service, "SKU-1", timeout=0)
 
     assert isinstance(caught.value.__cause__, asyncio.TimeoutError)
+    service.stock.assert_called_once_with("SKU-1")
+    service.stock.assert_not_awaited()  # timeout=0: cancelled before it started
     others = asyncio.all_tasks() - {asyncio.current_task()}
     assert all(task.done() for task in others)  # the request was cancelled, not left running
