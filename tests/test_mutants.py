@@ -73,7 +73,7 @@ def test_faults_are_named_by_page_line_and_operator(repo):
         f"{page}:5 await: `await session.get(url)` → `session.get(url)`",
         f"{page}:6 wrong-field: return ['status'] → ['body']",
         f"{page}:19 mock-swap: AsyncMock → MagicMock",
-        f"{page}:21 await: `await fetch_status(session, \"https://status.example.test\")` "
+        f'{page}:21 await: `await fetch_status(session, "https://status.example.test")` '
         '→ `fetch_status(session, "https://status.example.test")`',
         f"{page}:21 literal: 200 → 201",
     ]
@@ -84,7 +84,8 @@ def test_the_expected_error_is_faulted_where_it_is_written_for_this_python(repo)
     if mutants.version_key(mutants.VERSION) >= (3, 14):
         line, key, old = 7, "raises-3.14", "TypeError: 'dict' object can't be awaited"
     else:
-        line, key, old = 6, "raises-3.11", "TypeError: object dict can't be used in 'await' expression"
+        old = "TypeError: object dict can't be used in 'await' expression"
+        line, key = 6, "raises-3.11"
     new = old.replace("'dict'", "'Dict'").replace("object dict", "Object dict")
     assert [i for i in ids(repo, page) if " raises: " in i] == [
         f"{page}:{line} raises: :{key}: {old} → {new}"

@@ -30,7 +30,7 @@ import dataclasses
 import json
 import os
 import re
-import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -394,9 +394,7 @@ class _Vocabulary:
                     for k in node.keys:
                         if isinstance(k, ast.Constant) and isinstance(k.value, str):
                             for other in node.keys:
-                                if isinstance(other, ast.Constant) and isinstance(
-                                    other.value, str
-                                ):
+                                if isinstance(other, ast.Constant) and isinstance(other.value, str):
                                     add(keys, k.value, other.value)
                 elif isinstance(node, ast.Attribute):
                     add(attributes, ast.unparse(node.value), node.attr)
@@ -559,7 +557,8 @@ def mutants_of(root: Path, page: str, blocks: list[Block]) -> list[Mutant]:
         found.append(Mutant(page, line, operator, description, index[id(block)], new))
 
     runnable = [f for f in files if f.skip is None and f.kind != "data"]
-    sources = [_Source(f) for f in runnable if f.kind in ("test", "module")]
+    # conftest.py is test code too (fixtures, doubles); only modules are code under test
+    sources = [_Source(f) for f in runnable if f.kind in ("test", "conftest", "module")]
     vocabulary = _Vocabulary.of(sources)
     for source in sources:
         for operator, description, line, edit in _python_edits(source, vocabulary):
@@ -646,18 +645,32 @@ def _run_page(page: str, blocks: list[Block], timeout: float) -> tuple[str, str]
             "no:cacheprovider",
         ]
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        # A session of its own, so a run that hangs is stopped with everything it started
+        # (pytester's and the console blocks' own pytest processes).
+        process = subprocess.Popen(
+            command,
+            cwd=where,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
         try:
-            done = subprocess.run(
-                command, cwd=where, env=env, capture_output=True, text=True, timeout=timeout
-            )
+            out, _ = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
             return KILLED, f"timed out after {timeout:.0f} s (the run hangs)"
-        output = (done.stdout + done.stderr).strip().splitlines()
-        if done.returncode == 0:
+        output = out.strip().splitlines()
+        if process.returncode == 0:
             return SURVIVED, output[-1] if output else ""
-        if done.returncode in (1, 2):
+        # 1: a test failed; 2: collection failed (a module no longer imports); 4: a conftest
+        # no longer loads. Each fails `nox -s examples` as surely. Anything else (3, an
+        # internal error of pytest or the plugin; 5, nothing collected) is the toolchain's.
+        if process.returncode in (1, 2, 4):
             return KILLED, _why(output)
-        return ERROR, f"pytest exited {done.returncode}:\n" + "\n".join(output[-30:])
+        return ERROR, f"pytest exited {process.returncode}:\n" + "\n".join(output[-30:])
 
 
 _WHY = re.compile(r"^(E\s+\S.*|docs/\S+:\d+.*|FAILED .*|ERROR .*)$")
@@ -669,18 +682,49 @@ def _why(output: list[str]) -> str:
     return _short(found.removeprefix("E").strip(), 200)
 
 
+class EquivalentsError(Exception):
+    """``mutants_equivalent.toml`` is not a list of reviewed entries."""
+
+
+_ENTRY_FIELDS = {"page", "line", "operator", "mutant", "reason"}
+
+
 def load_equivalents(path: Path) -> dict[tuple[str, int, str, str], str]:
-    """Reviewed equivalent mutants: (page, line, operator, description) -> reason."""
+    """Reviewed equivalent mutants: (page, line, operator, description) -> reason.
+
+    Each ``[[equivalent]]`` entry names one mutant as the report does and says why no test
+    could notice it; an entry without a reason, with a field missing or unknown, or named
+    twice is an error.
+    """
     if not path.is_file():
         return {}
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    entries = {}
-    for entry in data.get("equivalent", []):
-        key = (entry["page"], int(entry["line"]), entry["operator"], entry["mutant"])
-        if not str(entry.get("reason", "")).strip():
-            raise ValueError(f"{path}: {key} has no reason")
-        entries[key] = entry["reason"]
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise EquivalentsError(f"{path}: {error}") from None
+    unknown = set(data) - {"equivalent"}
+    if unknown:
+        raise EquivalentsError(f"{path}: unknown tables {sorted(unknown)}; expected [[equivalent]]")
+    entries: dict[tuple[str, int, str, str], str] = {}
+    for number, entry in enumerate(data.get("equivalent", []), start=1):
+        where = f"{path}: entry {number}"
+        if set(entry) != _ENTRY_FIELDS:
+            missing, extra = _ENTRY_FIELDS - set(entry), set(entry) - _ENTRY_FIELDS
+            raise EquivalentsError(
+                f"{where}: missing {sorted(missing)}, unknown {sorted(extra)}; each entry has "
+                f"{', '.join(sorted(_ENTRY_FIELDS))}"
+            )
+        key = (str(entry["page"]), int(entry["line"]), str(entry["operator"]), str(entry["mutant"]))
+        if not str(entry["reason"]).strip():
+            raise EquivalentsError(f"{where} ({_key_id(key)}): the reason is empty")
+        if key in entries:
+            raise EquivalentsError(f"{where} ({_key_id(key)}): listed twice")
+        entries[key] = " ".join(str(entry["reason"]).split())
     return entries
+
+
+def _key_id(key: tuple[str, int, str, str]) -> str:
+    return f"{key[0]}:{key[1]} {key[2]}: {key[3]}"
 
 
 @dataclass
@@ -700,8 +744,10 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return not self.baseline_errors and not self.stale and not any(
-            r.status in (SURVIVED, ERROR) for r in self.results
+        return (
+            not self.baseline_errors
+            and not self.stale
+            and not any(r.status in (SURVIVED, ERROR) for r in self.results)
         )
 
     def markdown(self) -> str:
@@ -727,7 +773,11 @@ class Report:
         by_operator: dict[str, Counter[str]] = {}
         for r in self.results:
             by_operator.setdefault(r.mutant.operator, Counter())[r.status] += 1
-        out += ["", "| operator | killed | total | equivalent | survived |", "| --- | ---: | ---: | ---: | ---: |"]  # fmt: skip
+        out += [
+            "",
+            "| operator | killed | total | equivalent | survived |",
+            "| --- | ---: | ---: | ---: | ---: |",
+        ]
         for operator, counts in sorted(by_operator.items()):
             out.append(
                 f"| {operator} | {counts[KILLED]} | {sum(counts.values())} "
@@ -743,6 +793,17 @@ class Report:
             if chosen:
                 out += ["", f"## {title}", ""]
                 out += [f"- {r.mutant.id}  \n  {r.detail}" for r in chosen]
+        survivors = [r.mutant for r in self.results if r.status == SURVIVED]
+        if survivors:
+            out += [
+                "",
+                "Strengthen the page's tests until these die. Only a mutant no test could "
+                "notice goes in mutants_equivalent.toml, with the reason:",
+                "",
+                "```toml",
+                *(_toml_entry(m) for m in survivors),
+                "```",
+            ]
         if self.baseline_errors:
             out += ["", "## Pages that fail unmutated", ""]
             out += [f"- {page}: {detail}" for page, detail in self.baseline_errors.items()]
@@ -787,6 +848,20 @@ class Report:
         }
 
 
+def _toml_entry(mutant: Mutant) -> str:
+    return "\n".join(
+        [
+            "[[equivalent]]",
+            f"page = {json.dumps(mutant.page)}",
+            f"line = {mutant.line}",
+            f"operator = {json.dumps(mutant.operator)}",
+            f"mutant = {json.dumps(mutant.description, ensure_ascii=False)}",
+            'reason = ""',
+            "",
+        ]
+    )
+
+
 def run(
     root: Path,
     pages: list[str],
@@ -794,9 +869,14 @@ def run(
     jobs: int = 2,
     timeout: float = 120,
     equivalents: dict[tuple[str, int, str, str], str] | None = None,
+    every_page: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> Report:
-    """Run every mutant of ``pages`` (paths relative to ``root``)."""
+    """Run every mutant of ``pages`` (paths relative to ``root``).
+
+    ``every_page``: ``pages`` is the whole guide, so an equivalent entry for any other page
+    is stale.
+    """
     started = time.monotonic()
     equivalents = equivalents or {}
     from .pages import read_page  # MyST: only here, so the plugin never needs it
@@ -836,11 +916,24 @@ def run(
     stale = []
     by_key = {r.mutant.key: r for r in results}
     for key in equivalents:
-        if key[0] not in read or key[0] in baseline_errors:
+        if key[0] not in read:
+            if every_page:  # a page that was removed or renamed
+                stale.append((key, "no such page"))
             continue
+        if key[0] in baseline_errors:
+            continue  # its mutants never ran; the page's own failure is reported
         found = by_key.get(key)
         if found is None:
-            stale.append((key, "no such mutant any more"))
+            page, _, operator, description = key
+            moved = [
+                r.mutant.line
+                for r in results
+                if (r.mutant.page, r.mutant.operator, r.mutant.description)
+                == (page, operator, description)
+                and r.mutant.key not in equivalents
+            ]
+            hint = f" (the same mutant is at line {moved[0]} now)" if moved else ""
+            stale.append((key, f"no such mutant any more{hint}"))
         elif found.status != EQUIVALENT_STATUS:
             stale.append((key, f"the mutant is {found.status}, not equivalent"))
     return Report(results, baseline_errors, stale, time.monotonic() - started)
@@ -865,6 +958,10 @@ def main(argv: list[str] | None = None) -> int:
     for page in pages:
         if not (root / page).is_file():
             parser.error(f"{page}: no such page under {root}")
+    try:
+        equivalents = load_equivalents(args.equivalent)
+    except EquivalentsError as error:
+        parser.error(str(error))
     if args.list:
         from .pages import read_page
 
@@ -877,7 +974,8 @@ def main(argv: list[str] | None = None) -> int:
         pages,
         jobs=args.jobs,
         timeout=args.timeout,
-        equivalents=load_equivalents(args.equivalent),
+        equivalents=equivalents,
+        every_page=not args.pages,
         progress=lambda line: print(line, flush=True),
     )
     out = args.out or root / "_build"
