@@ -1,8 +1,10 @@
-"""The mutation self-test: its faults land on the right page line, and weak tests show."""
+"""The mutation self-test: its faults land on the right page line, weak tests show, and
+the reviewed list of equivalent mutants can neither hide a survivor nor go stale."""
 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -37,6 +39,7 @@ async def test_fetch_status():
 
 #: The same page with a test that cannot tell one field from another.
 WEAK = CODE.replace("== 200", "is not None")
+FIELD = "docs/how-to/status.md:6 wrong-field: return ['status'] → ['body']"
 
 RAISES = """
 # How to await a dict
@@ -58,6 +61,110 @@ asyncio.run(main())
 ```
 """
 
+#: Every kind of fault the issue asks for, in code under test, a conftest and a test.
+LEASE = """
+# How to take a lease
+
+```{example} lease_client.py
+class LeaseClient:
+    def __init__(self, session):
+        self._session = session
+
+    async def take(self):
+        async with self._session.post("/leases") as response:
+            data = await response.json()
+        return data["id"]
+
+    async def close(self):
+        await self._session.close()
+```
+
+```{example} conftest.py
+from unittest.mock import AsyncMock, MagicMock
+
+import pytest
+
+
+@pytest.fixture
+def session():
+    response = MagicMock()
+    response.json = AsyncMock(return_value={"id": "L-1", "holder": "me"})
+    session = MagicMock()
+    session.post.return_value.__aenter__.return_value = response
+    session.close = AsyncMock()
+    return session
+```
+
+```{example} test_lease_client.py
+import pytest
+
+from lease_client import LeaseClient
+
+
+@pytest.mark.asyncio
+async def test_take_then_close(session):
+    client = LeaseClient(session)
+    assert await client.take() == "L-1"
+    await client.close()
+    session.close.assert_awaited_once_with()
+    with pytest.raises(KeyError, match="gone"):
+        raise KeyError("gone")
+```
+"""
+
+#: What a page says running a file does: a session's output, printed text, an outcome.
+SAYS = """
+# How to see results
+
+```{example} kinds_of_mock.pycon
+>>> from unittest.mock import AsyncMock
+>>> await AsyncMock(return_value=3)()
+3
+```
+
+```{example} hello.py
+:stdout: hello 1
+
+print("hello 1")
+```
+
+```{example} test_shown_failing.py
+---
+outcome: failed=1
+lines: |
+  AssertionError: expected a lease
+---
+def test_shown_failing():
+    assert False, "expected a lease"
+```
+"""
+
+#: Deleting the put leaves the test waiting for ever on an empty queue.
+HANGS = """
+# How to relay
+
+```{example} relay_queue.py
+async def relay(source, target):
+    await target.put(await source.get())
+```
+
+```{example} test_relay_queue.py
+import asyncio
+
+import pytest
+
+from relay_queue import relay
+
+
+@pytest.mark.asyncio
+async def test_relay():
+    source, target = asyncio.Queue(), asyncio.Queue()
+    await source.put(1)
+    await relay(source, target)
+    assert await target.get() == 1
+```
+"""
+
 
 def ids(repo, page: str) -> list[str]:
     return [m.id for m in mutants.mutants_of(repo.root, page, read_page(repo.root / page, page))]
@@ -65,6 +172,28 @@ def ids(repo, page: str) -> list[str]:
 
 def by_id(report: mutants.Report) -> dict[str, str]:
     return {r.mutant.id: r.status for r in report.results}
+
+
+def reviewed(tmp_path, *tables: tuple[str, list[str]]) -> str:
+    """A mutants_equivalent.toml with these (reason, [mutant items]) tables."""
+    text = ""
+    for reason, items in tables:
+        text += f"[[equivalent]]\nreason = {json.dumps(reason)}\nmutants = [\n"
+        text += "".join(f"  {item},\n" for item in items) + "]\n\n"
+    path = tmp_path / "equivalent.toml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def field_item(line: int = 6, code: str = 'return response["status"]') -> str:
+    at = json.dumps(f"docs/how-to/status.md:{line}")
+    return f"{{ at = {at}, mutant = \"wrong-field: return ['status'] → ['body']\", code = {json.dumps(code)} }}"  # noqa: E501
+
+
+def main(repo, tmp_path, *args: str) -> tuple[int, dict]:
+    out = tmp_path / "out"
+    code = mutants.main(["--root", str(repo.root), "--out", str(out), *args])
+    return code, json.loads((out / "mutants.json").read_text(encoding="utf-8"))
 
 
 def test_faults_are_named_by_page_line_and_operator(repo):
@@ -79,6 +208,42 @@ def test_faults_are_named_by_page_line_and_operator(repo):
     ]
 
 
+def test_every_kind_of_fault_the_issue_names_is_made(repo):
+    page = repo.page("how-to/lease.md", LEASE)
+    found = ids(repo, page)
+    assert f"{page}:26 literal: 'L-1' → 'L-2'" not in found  # not asserted: left alone
+    for expected in [
+        f"{page}:9 async: `async with` → `with`",
+        f"{page}:10 await: `await response.json()` → `response.json()`",
+        f"{page}:11 wrong-field: return ['id'] → ['holder']",  # the wrong field
+        f"{page}:14 drop-call: delete `await self._session.close()`",  # a skipped close()
+        f"{page}:25 mock-swap: MagicMock → AsyncMock",  # in conftest.py
+        f"{page}:28 drop-config: delete "
+        "`session.post.return_value.__aenter__.return_value = response`",
+        f"{page}:42 literal: 'L-1' → 'L-2'",  # an asserted literal
+        f"{page}:45 literal: 'gone' → 'Gone'",  # an expected error message
+    ]:
+        assert expected in found, found
+
+
+def test_what_the_page_says_a_run_does_is_faulted_and_noticed(repo):
+    page = repo.page("how-to/says.md", SAYS)
+    report = mutants.run(repo.root, [page])
+    assert by_id(report) == {
+        f"{page}:5 await: `await AsyncMock(return_value=3)()` → `AsyncMock(return_value=3)()`": (
+            "killed"
+        ),
+        f"{page}:5 mock-swap: AsyncMock → MagicMock": "killed",
+        f"{page}:6 output: 3 → 4": "killed",
+        f"{page}:10 stdout: :stdout: hello 1 → hello 2": "killed",
+        f'{page}:12 drop-call: delete `print("hello 1")`': "killed",
+        f"{page}:17 outcome: :outcome: failed=1 → failed=2": "killed",
+        f"{page}:18 lines: :lines: AssertionError: expected a lease → "
+        "assertionError: expected a lease": "killed",
+    }
+    assert report.ok
+
+
 def test_the_expected_error_is_faulted_where_it_is_written_for_this_python(repo):
     page = repo.page("how-to/await-dict.md", RAISES)
     if mutants.version_key(mutants.VERSION) >= (3, 14):
@@ -90,6 +255,14 @@ def test_the_expected_error_is_faulted_where_it_is_written_for_this_python(repo)
     assert [i for i in ids(repo, page) if " raises: " in i] == [
         f"{page}:{line} raises: :{key}: {old} → {new}"
     ]
+
+
+def test_the_expected_error_mutant_is_killed(repo):
+    page = repo.page("how-to/await-dict.md", RAISES)
+    report = mutants.run(repo.root, [page])
+    raises = [r for r in report.results if r.mutant.operator == "raises"]
+    assert [r.status for r in raises] == ["killed"]
+    assert "the page says this raises" in raises[0].detail
 
 
 def test_active_version_text_is_the_one_changed():
@@ -113,21 +286,32 @@ def test_alter_text_changes_what_a_check_would_compare(text, altered):
     assert mutants.alter_text(text) == altered
 
 
-def test_a_weak_test_lets_the_wrong_field_survive(repo):
+def test_a_surviving_mutant_fails_the_run_naming_page_and_line(repo, tmp_path, capsys):
     page = repo.page("how-to/status.md", WEAK)
-    report = mutants.run(repo.root, [page], jobs=2)
-    statuses = by_id(report)
-    assert statuses[f"{page}:6 wrong-field: return ['status'] → ['body']"] == "survived"
-    assert statuses[f"{page}:5 await: `await session.get(url)` → `session.get(url)`"] == "killed"
-    assert not report.ok
-    assert "6 wrong-field" in report.markdown().split("## Surviving mutants")[1]
+    assert repo.extract() == 0
+    before = repo.snapshot()
+
+    code, data = main(repo, tmp_path, page)
+
+    assert code == 1
+    assert {m["id"]: m["status"] for m in data["mutants"]}[FIELD] == "survived"
+    assert data["pages"][page] == {
+        "killed": 3,
+        "total": 4,
+        "equivalent": 0,
+        "survived": 1,
+        "error": 0,
+    }
+    survivors = capsys.readouterr().out.split("## Surviving mutants")[1]
+    assert f"- {FIELD}" in survivors
+    assert field_item() in survivors  # ready to paste, once a reason is written
+    assert repo.snapshot() == before  # examples/ untouched
 
 
 def test_a_strong_test_kills_every_mutant(repo, tmp_path):
     page = repo.page("how-to/status.md", CODE)
-    out = tmp_path / "out"
-    assert mutants.main(["--root", str(repo.root), "--out", str(out), page]) == 0
-    data = json.loads((out / "mutants.json").read_text())
+    code, data = main(repo, tmp_path, page)
+    assert code == 0
     assert data["pages"][page] == {
         "killed": 5,
         "total": 5,
@@ -135,36 +319,109 @@ def test_a_strong_test_kills_every_mutant(repo, tmp_path):
         "survived": 0,
         "error": 0,
     }
-    assert f"| {page} | 5 | 5 | 0 | 0 | 0 |" in (out / "mutants.md").read_text()
+    assert f"| {page} | 5 | 5 | 0 | 0 | 0 |" in (tmp_path / "out" / "mutants.md").read_text()
 
 
-def test_a_reviewed_equivalent_mutant_passes_and_a_stale_entry_fails(repo, tmp_path):
+def test_a_reviewed_equivalent_mutant_passes_with_its_reason(repo, tmp_path):
     page = repo.page("how-to/status.md", WEAK)
-    field = (page, 6, "wrong-field", "return ['status'] → ['body']")
-    report = mutants.run(repo.root, [page], equivalents={field: "reviewed"})
-    assert report.ok
-    assert by_id(report)[f"{page}:6 wrong-field: return ['status'] → ['body']"] == "equivalent"
+    toml = reviewed(tmp_path, ("the caller only checks for None", [field_item()]))
 
-    gone = (page, 99, "await", "`await nothing` → `nothing`")
-    report = mutants.run(repo.root, [page], equivalents={field: "reviewed", gone: "old"})
-    assert not report.ok
-    assert report.stale == [(gone, "no such mutant any more")]
+    code, data = main(repo, tmp_path, "--equivalent", toml, page)
+
+    assert code == 0
+    (field,) = [m for m in data["mutants"] if m["id"] == FIELD]
+    assert (field["status"], field["detail"]) == ("equivalent", "the caller only checks for None")
+    assert data["pages"][page]["equivalent"] == 1
+    md = (tmp_path / "out" / "mutants.md").read_text()
+    assert f"- {FIELD}  \n  the caller only checks for None" in md
 
 
-def test_an_equivalent_entry_for_a_killed_mutant_is_stale(repo):
+def test_an_entry_follows_its_mutant_when_the_prose_moves_it(repo, tmp_path):
+    page = repo.page("how-to/status.md", WEAK.replace("# How to", "\nIntro.\n\n# How to"))
+    toml = reviewed(tmp_path, ("the caller only checks for None", [field_item(line=6)]))
+
+    code, data = main(repo, tmp_path, "--equivalent", toml, page)
+
+    assert code == 0
+    assert data["moved_equivalents"] == [{"id": FIELD, "line": 8}]
+
+
+@pytest.mark.parametrize(
+    ("page_text", "item", "why"),
+    [
+        (CODE, field_item(), "the mutant (line 6) is killed, not equivalent"),
+        (
+            WEAK,
+            field_item(code='return response["status"]  # changed'),
+            "no such mutant any more",
+        ),
+    ],
+    ids=["killed-now", "code-changed"],
+)
+def test_a_stale_entry_fails_the_run(repo, tmp_path, page_text, item, why):
+    page = repo.page("how-to/status.md", page_text)
+    toml = reviewed(tmp_path, ("was equivalent once", [item]))
+
+    code, data = main(repo, tmp_path, "--equivalent", toml, page)
+
+    assert code == 1
+    (stale,) = data["stale_equivalents"]
+    assert stale["id"] == FIELD
+    assert stale["why"].startswith(why)
+    assert (
+        "## Stale entries in mutants_equivalent.toml"
+        in (tmp_path / "out" / "mutants.md").read_text()
+    )
+
+
+def test_an_entry_for_a_removed_page_is_stale_only_when_every_page_ran(repo, tmp_path):
     page = repo.page("how-to/status.md", CODE)
-    field = (page, 6, "wrong-field", "return ['status'] → ['body']")
-    report = mutants.run(repo.root, [page], equivalents={field: "wrongly listed"})
-    assert report.stale == [(field, "the mutant is killed, not equivalent")]
-    assert not report.ok
+    gone = '{ at = "docs/how-to/gone.md:3", mutant = "await: `await x` → `x`", code = "await x" }'
+    toml = reviewed(tmp_path, ("gone", [gone]))
+
+    assert main(repo, tmp_path, "--equivalent", toml, page)[0] == 0  # not asked about gone.md
+
+    code, data = main(repo, tmp_path, "--equivalent", toml)  # every page
+    assert code == 1
+    assert data["stale_equivalents"] == [
+        {"id": "docs/how-to/gone.md:3 await: `await x` → `x`", "why": "no such page"}
+    ]
 
 
-def test_the_expected_error_mutant_is_killed(repo):
-    page = repo.page("how-to/await-dict.md", RAISES)
-    report = mutants.run(repo.root, [page])
-    raises = [r for r in report.results if r.mutant.operator == "raises"]
-    assert [r.status for r in raises] == ["killed"]
-    assert "the page says this raises" in raises[0].detail
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[[equivalent]]\nreason = " "\nmutants = [ITEM]\n', "the reason is empty"),
+        ("[[equivalent]]\nmutants = [ITEM]\n", "expected the fields ['mutants', 'reason']"),
+        ('[[equivalent]]\nreason = "r"\nmutants = []\n', "mutants must be a non-empty list"),
+        ('[[equivalent]]\nreason = "r"\nmutants = [ITEM, ITEM]\n', "is listed twice"),
+        (
+            '[[equivalent]]\nreason = "r"\nmutants = [{ at = "status.md", mutant = "x", code = "" }]\n',  # noqa: E501
+            'expected at = "docs/PAGE.md:LINE"',
+        ),
+        ('[[equivalents]]\nreason = "r"\n', "unknown tables ['equivalents']"),
+    ],
+    ids=["no-reason", "missing-field", "no-mutants", "twice", "bad-at", "misspelt"],
+)
+def test_a_malformed_equivalents_file_is_refused(repo, tmp_path, capsys, text, message):
+    page = repo.page("how-to/status.md", CODE)
+    path = tmp_path / "equivalent.toml"
+    path.write_text(text.replace("ITEM", field_item()), encoding="utf-8")
+    with pytest.raises(mutants.EquivalentsError, match=re.escape(message)):
+        mutants.load_equivalents(path)
+    with pytest.raises(SystemExit) as stopped:
+        mutants.main(["--root", str(repo.root), "--equivalent", str(path), page])
+    assert stopped.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_mutant_that_hangs_the_run_is_killed_by_the_time_limit(repo):
+    page = repo.page("how-to/relay.md", HANGS)
+    report = mutants.run(repo.root, [page], timeout=10)
+    (dropped,) = [r for r in report.results if r.mutant.operator == "drop-call"]
+    assert dropped.status == "killed"
+    assert dropped.detail == "timed out after 10 s (the run hangs)"
+    assert report.ok
 
 
 def test_a_page_that_fails_unmutated_is_an_error_not_a_kill(repo):

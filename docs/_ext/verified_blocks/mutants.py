@@ -5,21 +5,25 @@
     python -m verified_blocks.mutants --list docs/how-to/x.md # the mutants, not run
 
 A page is read with the toolchain's own reader (MyST's parser, ``spec.build_block``).
-Each mutant changes one thing in one block: its code (remove an ``await``, swap
-``MagicMock`` and ``AsyncMock``, change a literal an assertion compares, make the code
-under test return another field or skip a call, drop an ``__aenter__``/``__aexit__``
+Each mutant changes one thing in one block: its code (remove an ``await``, drop the
+``async`` of ``async with``/``async for``, swap ``MagicMock`` and ``AsyncMock``, change a
+literal an assertion compares or a ``match=`` expects, make the code under test return
+another field or skip a call such as a ``close()``, delete an ``__aenter__``/``__aexit__``
 configuration, flip a ``True``/``False`` keyword) or what the page says running it does
 (``:raises:``, ``:stdout:``, ``:outcome:``, ``:lines:``, a session's output). Only that
-page is then extracted, into a temporary copy beside the toolchain, and run by pytest with
-the plugin, exactly as ``nox -s examples`` runs it. A run that fails kills the mutant; a
-run that passes lets it survive: the page's tests did not notice the fault.
+page is then extracted, into a temporary directory (``examples/`` is never touched), and
+run by pytest with the plugin and the generated ``pytest.ini``, exactly as ``nox -s
+examples`` runs it, on this interpreter only. A run that fails (or hangs) kills the mutant;
+a run that passes lets it survive: the page's tests did not notice the fault.
 
-A surviving mutant needs a stronger test on the page, or, if no test could notice it (the
-mutant behaves exactly like the page), an entry with the reason in
-``mutants_equivalent.toml``. The run fails while any other mutant survives, and when an
-entry there no longer names a surviving mutant.
+A surviving mutant needs a stronger test on the page, or, if no test could notice it, an
+entry with the reason in ``mutants_equivalent.toml`` (see :func:`load_equivalents`). An
+entry names its mutant by page line, description and the line's code, so it still applies
+when prose above it moves the line. The run fails while any mutant survives that no entry
+explains, when an entry explains no surviving mutant (stale), and when a page fails
+unmutated.
 
-Results go to ``_build/mutants.json`` and ``_build/mutants.md``.
+Results, killed/total per page, go to ``_build/mutants.json`` and ``_build/mutants.md``.
 """
 
 from __future__ import annotations
@@ -71,6 +75,7 @@ class Mutant:
     description: str
     index: int  #: which of the page's blocks it replaces
     block: Block  #: the block with the fault
+    code: str = ""  #: the page line the fault is on, as written (stripped)
 
     @property
     def key(self) -> tuple[str, int, str, str]:
@@ -554,7 +559,8 @@ def mutants_of(root: Path, page: str, blocks: list[Block]) -> list[Mutant]:
     found: list[Mutant] = []
 
     def add(operator: str, description: str, line: int, block: Block, new: Block) -> None:
-        found.append(Mutant(page, line, operator, description, index[id(block)], new))
+        code = page_lines[line - 1].strip()
+        found.append(Mutant(page, line, operator, description, index[id(block)], new, code))
 
     runnable = [f for f in files if f.skip is None and f.kind != "data"]
     # conftest.py is test code too (fixtures, doubles); only modules are code under test
@@ -686,18 +692,45 @@ class EquivalentsError(Exception):
     """``mutants_equivalent.toml`` is not a list of reviewed entries."""
 
 
-_ENTRY_FIELDS = {"page", "line", "operator", "mutant", "reason"}
+@dataclass(frozen=True)
+class Equivalent:
+    """A reviewed mutant that no test could notice, and why."""
+
+    page: str
+    line: int  #: where it was when reviewed; the mutant is found by ``code`` if lines move
+    operator: str
+    mutant: str  #: the description, as the report prints it
+    code: str  #: the page line, as written (stripped)
+    reason: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.page}:{self.line} {self.operator}: {self.mutant}"
+
+    def names(self, mutant: Mutant) -> bool:
+        """The same fault on the same code (at this line or, if the page moved, another)."""
+        return (mutant.page, mutant.operator, mutant.description, mutant.code) == (
+            self.page,
+            self.operator,
+            self.mutant,
+            self.code,
+        )
 
 
-def load_equivalents(path: Path) -> dict[tuple[str, int, str, str], str]:
-    """Reviewed equivalent mutants: (page, line, operator, description) -> reason.
+_AT = re.compile(r"^(?P<page>\S+\.md):(?P<line>[1-9]\d*)$")
+_MUTANT = re.compile(r"^(?P<operator>[a-z-]+): (?P<description>.+)$", re.DOTALL)
 
-    Each ``[[equivalent]]`` entry names one mutant as the report does and says why no test
-    could notice it; an entry without a reason, with a field missing or unknown, or named
-    twice is an error.
+
+def load_equivalents(path: Path) -> list[Equivalent]:
+    """The reviewed equivalent mutants in ``path`` (none if it does not exist).
+
+    Each ``[[equivalent]]`` table gives a ``reason`` and the ``mutants`` it explains, each
+    ``{ at = "docs/PAGE.md:LINE", mutant = "OPERATOR: DESCRIPTION", code = "LINE TEXT" }``
+    as the report prints them. A table without a reason or mutants, a field missing or
+    unknown, or a mutant listed twice is an error.
     """
     if not path.is_file():
-        return {}
+        return []
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
@@ -705,34 +738,103 @@ def load_equivalents(path: Path) -> dict[tuple[str, int, str, str], str]:
     unknown = set(data) - {"equivalent"}
     if unknown:
         raise EquivalentsError(f"{path}: unknown tables {sorted(unknown)}; expected [[equivalent]]")
-    entries: dict[tuple[str, int, str, str], str] = {}
-    for number, entry in enumerate(data.get("equivalent", []), start=1):
-        where = f"{path}: entry {number}"
-        if set(entry) != _ENTRY_FIELDS:
-            missing, extra = _ENTRY_FIELDS - set(entry), set(entry) - _ENTRY_FIELDS
-            raise EquivalentsError(
-                f"{where}: missing {sorted(missing)}, unknown {sorted(extra)}; each entry has "
-                f"{', '.join(sorted(_ENTRY_FIELDS))}"
+    entries: list[Equivalent] = []
+    seen: set[tuple[str, int, str, str]] = set()
+    for number, table in enumerate(data.get("equivalent", []), start=1):
+        where = f"{path}: [[equivalent]] number {number}"
+        _fields(where, table, {"reason", "mutants"})
+        reason = " ".join(str(table["reason"]).split())
+        if not reason:
+            raise EquivalentsError(f"{where}: the reason is empty")
+        if not isinstance(table["mutants"], list) or not table["mutants"]:
+            raise EquivalentsError(f"{where}: mutants must be a non-empty list")
+        for item in table["mutants"]:
+            _fields(where, item, {"at", "mutant", "code"})
+            at, mutant = _AT.match(str(item["at"])), _MUTANT.match(str(item["mutant"]))
+            if at is None or mutant is None:
+                raise EquivalentsError(
+                    f"{where}: {item['at']} {item['mutant']}: expected at = "
+                    '"docs/PAGE.md:LINE" and mutant = "OPERATOR: DESCRIPTION"'
+                )
+            entry = Equivalent(
+                at["page"],
+                int(at["line"]),
+                mutant["operator"],
+                mutant["description"],
+                str(item["code"]).strip(),
+                reason,
             )
-        key = (str(entry["page"]), int(entry["line"]), str(entry["operator"]), str(entry["mutant"]))
-        if not str(entry["reason"]).strip():
-            raise EquivalentsError(f"{where} ({_key_id(key)}): the reason is empty")
-        if key in entries:
-            raise EquivalentsError(f"{where} ({_key_id(key)}): listed twice")
-        entries[key] = " ".join(str(entry["reason"]).split())
+            key = (entry.page, entry.line, entry.operator, entry.mutant)
+            if key in seen:
+                raise EquivalentsError(f"{where}: {entry.id} is listed twice")
+            seen.add(key)
+            entries.append(entry)
     return entries
 
 
-def _key_id(key: tuple[str, int, str, str]) -> str:
-    return f"{key[0]}:{key[1]} {key[2]}: {key[3]}"
+def _fields(where: str, table: object, expected: set[str]) -> None:
+    if not isinstance(table, dict) or set(table) != expected:
+        got = sorted(table) if isinstance(table, dict) else table
+        raise EquivalentsError(f"{where}: expected the fields {sorted(expected)}, got {got}")
+
+
+def match_equivalents(
+    results: list[Result],
+    equivalents: list[Equivalent],
+    pages: dict[str, object],
+    skipped: set[str],
+    every_page: bool,
+) -> tuple[list[tuple[Equivalent, str]], list[tuple[Equivalent, int]]]:
+    """Mark the survivors the reviewed list explains as equivalent.
+
+    Returns the stale entries (with what is wrong) and the entries whose mutant moved to
+    another line (with that line). An entry explains the surviving mutant with the same
+    operator, description and code on its page: at its line, else the nearest such one.
+    ``pages`` are the pages that ran; ``skipped`` those whose mutants never ran.
+    """
+    stale: list[tuple[Equivalent, str]] = []
+    moved: list[tuple[Equivalent, int]] = []
+    open_ = [r for r in results if r.status == SURVIVED]
+    pending = []
+    for entry in equivalents:
+        if entry.page not in pages:
+            if every_page:  # the page was removed or renamed
+                stale.append((entry, "no such page"))
+        elif entry.page not in skipped:
+            pending.append(entry)
+    # exact lines first, so a moved entry cannot take a mutant another entry names exactly
+    for exact in (True, False):
+        for entry in list(pending):
+            candidates = [
+                r
+                for r in open_
+                if entry.names(r.mutant) and (not exact or r.mutant.line == entry.line)
+            ]
+            if not candidates:
+                continue
+            found = min(candidates, key=lambda r: (abs(r.mutant.line - entry.line), r.mutant.line))
+            found.status, found.detail = EQUIVALENT_STATUS, entry.reason
+            open_.remove(found)
+            pending.remove(entry)
+            if found.mutant.line != entry.line:
+                moved.append((entry, found.mutant.line))
+    for entry in pending:
+        other = [r for r in results if entry.names(r.mutant) and r.status != EQUIVALENT_STATUS]
+        if other:
+            where = other[0].mutant.line
+            stale.append((entry, f"the mutant (line {where}) is {other[0].status}, not equivalent"))
+        else:
+            stale.append((entry, "no such mutant any more (is the code on that line changed?)"))
+    return stale, moved
 
 
 @dataclass
 class Report:
     results: list[Result]
     baseline_errors: dict[str, str]
-    stale: list[tuple[tuple[str, int, str, str], str]]
+    stale: list[tuple[Equivalent, str]]
     seconds: float
+    moved: list[tuple[Equivalent, int]] = dataclasses.field(default_factory=list)
 
     def pages(self) -> dict[str, Counter[str]]:
         table: dict[str, Counter[str]] = {}
@@ -801,15 +903,22 @@ class Report:
                 "notice goes in mutants_equivalent.toml, with the reason:",
                 "",
                 "```toml",
-                *(_toml_entry(m) for m in survivors),
+                "[[equivalent]]",
+                'reason = "..."',
+                "mutants = [",
+                *(f"  {toml_item(m)}," for m in survivors),
+                "]",
                 "```",
             ]
+        if self.moved:
+            out += ["", "## Equivalent mutants on another line now", ""]
+            out += [f"- {e.id} is at line {line} now" for e, line in self.moved]
         if self.baseline_errors:
             out += ["", "## Pages that fail unmutated", ""]
             out += [f"- {page}: {detail}" for page, detail in self.baseline_errors.items()]
         if self.stale:
             out += ["", "## Stale entries in mutants_equivalent.toml", ""]
-            out += [f"- {k[0]}:{k[1]} {k[2]}: {k[3]} ({why})" for k, why in self.stale]
+            out += [f"- {e.id}: {why}" for e, why in self.stale]
         out += ["", f"{len(self.results)} mutants in {self.seconds:.0f} s."]
         return "\n".join(out) + "\n"
 
@@ -835,31 +944,24 @@ class Report:
                     "line": r.mutant.line,
                     "operator": r.mutant.operator,
                     "mutant": r.mutant.description,
+                    "code": r.mutant.code,
                     "status": r.status,
                     "detail": r.detail,
                 }
                 for r in self.results
             ],
             "baseline_errors": self.baseline_errors,
-            "stale_equivalents": [
-                {"page": k[0], "line": k[1], "operator": k[2], "mutant": k[3], "why": why}
-                for k, why in self.stale
-            ],
+            "stale_equivalents": [{"id": e.id, "why": why} for e, why in self.stale],
+            "moved_equivalents": [{"id": e.id, "line": line} for e, line in self.moved],
         }
 
 
-def _toml_entry(mutant: Mutant) -> str:
-    return "\n".join(
-        [
-            "[[equivalent]]",
-            f"page = {json.dumps(mutant.page)}",
-            f"line = {mutant.line}",
-            f"operator = {json.dumps(mutant.operator)}",
-            f"mutant = {json.dumps(mutant.description, ensure_ascii=False)}",
-            'reason = ""',
-            "",
-        ]
-    )
+def toml_item(mutant: Mutant) -> str:
+    """The mutant as an item of ``mutants = [...]`` in mutants_equivalent.toml."""
+    at = json.dumps(f"{mutant.page}:{mutant.line}")
+    description = json.dumps(f"{mutant.operator}: {mutant.description}", ensure_ascii=False)
+    code = json.dumps(mutant.code, ensure_ascii=False)
+    return f"{{ at = {at}, mutant = {description}, code = {code} }}"
 
 
 def run(
@@ -868,7 +970,7 @@ def run(
     *,
     jobs: int = 2,
     timeout: float = 120,
-    equivalents: dict[tuple[str, int, str, str], str] | None = None,
+    equivalents: list[Equivalent] | None = None,
     every_page: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> Report:
@@ -878,7 +980,7 @@ def run(
     is stale.
     """
     started = time.monotonic()
-    equivalents = equivalents or {}
+    equivalents = equivalents or []
     from .pages import read_page  # MyST: only here, so the plugin never needs it
 
     read = {page: read_page(root / page, page) for page in pages}
@@ -906,37 +1008,14 @@ def run(
         def one(item: tuple[Mutant, list[Block], float]) -> Result:
             mutant, mutated, limit = item
             status, detail, _ = run_page(mutant.page, mutated, limit)
-            if status == SURVIVED and mutant.key in equivalents:
-                status, detail = EQUIVALENT_STATUS, equivalents[mutant.key]
             if progress:
-                progress(f"{status:>10}  {mutant.id}")
+                listed = status == SURVIVED and any(e.names(mutant) for e in equivalents)
+                progress(f"{'equivalent' if listed else status:>10}  {mutant.id}")
             return Result(mutant, status, detail)
 
         results = list(pool.map(one, work))
-    stale = []
-    by_key = {r.mutant.key: r for r in results}
-    for key in equivalents:
-        if key[0] not in read:
-            if every_page:  # a page that was removed or renamed
-                stale.append((key, "no such page"))
-            continue
-        if key[0] in baseline_errors:
-            continue  # its mutants never ran; the page's own failure is reported
-        found = by_key.get(key)
-        if found is None:
-            page, _, operator, description = key
-            moved = [
-                r.mutant.line
-                for r in results
-                if (r.mutant.page, r.mutant.operator, r.mutant.description)
-                == (page, operator, description)
-                and r.mutant.key not in equivalents
-            ]
-            hint = f" (the same mutant is at line {moved[0]} now)" if moved else ""
-            stale.append((key, f"no such mutant any more{hint}"))
-        elif found.status != EQUIVALENT_STATUS:
-            stale.append((key, f"the mutant is {found.status}, not equivalent"))
-    return Report(results, baseline_errors, stale, time.monotonic() - started)
+    stale, moved = match_equivalents(results, equivalents, read, set(baseline_errors), every_page)
+    return Report(results, baseline_errors, stale, time.monotonic() - started, moved)
 
 
 def main(argv: list[str] | None = None) -> int:
