@@ -1,7 +1,7 @@
 """Sessions of the Async Testing Guide. Bare `nox` runs every check CI runs.
 
 nox                      # lint, toolchain tests, drift check, examples on 3.10-3.15,
-                         # coverage, flakes, lowest versions, docs, browser
+                         # coverage, flakes, lowest versions, mutants, docs, browser
 nox -s docs              # build the site into _build/html
 nox -s browser           # Chromium over the built site: links, console, copy, tabs, search
 nox -s examples-3.12 -- docs/how-to/await-a-mock.md   # one page, one Python
@@ -27,7 +27,7 @@ nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
 # browser tests the site that docs has just built, so it comes last.
 nox.options.sessions = [
-    *("lint", "tests", "drift", "examples", "coverage", "flakes", "lowest", "docs"),
+    *("lint", "tests", "drift", "examples", "coverage", "flakes", "lowest", "mutants", "docs"),
     "browser",
 ]
 
@@ -185,12 +185,14 @@ def docs_live(session: nox.Session) -> None:
     )
 
 
-@nox.session(python=DOCS_PYTHON, default=False)
+@nox.session(python=DOCS_PYTHON)
 def mutants(session: nox.Session) -> None:
-    """Mutation self-test: fault each page's blocks, expect its run to fail (`-- docs/PAGE.md`).
+    """Put one fault at a time into each page's blocks; the page's run must fail.
 
-    Writes _build/mutants.json and _build/mutants.md; fails while a mutant survives that
-    docs/_ext/verified_blocks/mutants_equivalent.toml does not explain.
+    `-- docs/PAGE.md` mutates only that page; `-- --list` lists the mutants without running
+    them. Writes killed/total per page to _build/mutants.md and _build/mutants.json, and fails
+    while a mutant survives that docs/_ext/verified_blocks/mutants_equivalent.toml does not
+    explain, or an entry there explains no surviving mutant.
     """
     session.install("-r", "requirements.txt", "-c", "docs/requirements.txt", "myst-parser")
     session.run("python", "-m", "verified_blocks.mutants", *session.posargs, env=TOOLCHAIN)
