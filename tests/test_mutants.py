@@ -424,6 +424,24 @@ def test_a_mutant_that_hangs_the_run_is_killed_by_the_time_limit(repo):
     assert report.ok
 
 
+@pytest.mark.parametrize(
+    ("returncode", "output", "status"),
+    [
+        (0, ["1 passed in 0.01s"], "survived"),
+        (1, ["F", "E   assert 201 == 200", "FAILED test_x.py::test_x", "1 failed"], "killed"),
+        (2, ["ERROR examples/how_to/x/test_x.py", "1 error in 0.1s"], "killed"),
+        (4, ["ImportError while loading conftest 'conftest.py'.", "E   NameError: x"], "killed"),
+        # a run that passed, then failed at exit: no check failed, so no kill
+        (1, ["1 passed in 0.01s", "ResourceWarning: unclosed <socket.socket fd=3>"], "error"),
+        (3, ["INTERNALERROR> Traceback (most recent call last):"], "error"),
+        (5, ["no tests ran in 0.01s"], "error"),
+    ],
+    ids=["passed", "failed", "collection", "conftest", "error-at-exit", "internal", "nothing"],
+)
+def test_only_a_failing_check_kills_a_mutant(returncode, output, status):
+    assert mutants.verdict(returncode, output)[0] == status
+
+
 def test_a_page_that_fails_unmutated_is_an_error_not_a_kill(repo):
     page = repo.page("how-to/status.md", CODE.replace("== 200", "== 404"))
     report = mutants.run(repo.root, [page])

@@ -668,24 +668,27 @@ def _run_page(page: str, blocks: list[Block], timeout: float) -> tuple[str, str]
             os.killpg(process.pid, signal.SIGKILL)
             process.communicate()
             return KILLED, f"timed out after {timeout:.0f} s (the run hangs)"
-        output = out.strip().splitlines()
-        if process.returncode == 0:
-            return SURVIVED, output[-1] if output else ""
-        # 1: a test failed; 2: collection failed (a module no longer imports); 4: a conftest
-        # no longer loads. Each fails `nox -s examples` as surely. Anything else (3, an
-        # internal error of pytest or the plugin; 5, nothing collected) is the toolchain's.
-        if process.returncode in (1, 2, 4):
-            return KILLED, _why(output)
-        return ERROR, f"pytest exited {process.returncode}:\n" + "\n".join(output[-30:])
+        return verdict(process.returncode, out.strip().splitlines())
 
 
-_WHY = re.compile(r"^(E\s+\S.*|docs/\S+:\d+.*|FAILED .*|ERROR .*)$")
+_FAILED = re.compile(r"^(E\s+\S.*|docs/\S+:\d+.*|FAILED .*|ERROR .*)$")
 
 
-def _why(output: list[str]) -> str:
-    """The first line of pytest's output that says what failed."""
-    found = next((line for line in output if _WHY.match(line)), output[-1] if output else "")
-    return _short(found.removeprefix("E").strip(), 200)
+def verdict(returncode: int, output: list[str]) -> tuple[str, str]:
+    """What a pytest run of a mutated page says about the mutant: (status, why).
+
+    Killed means a check failed, as the output shows: exit code 1 (a test or block
+    failed), 2 (collection failed: a module no longer imports) or 4 (a conftest no longer
+    loads), each of which fails `nox -s examples` as surely. A run that fails without
+    saying which check did (an error at exit, pytest's or the plugin's internal error,
+    nothing collected) is an error to look into, never a kill: it could hide a survivor.
+    """
+    if returncode == 0:
+        return SURVIVED, output[-1] if output else ""
+    failed = next((line for line in output if _FAILED.match(line)), None)
+    if returncode in (1, 2, 4) and failed is not None:
+        return KILLED, _short(failed.removeprefix("E").strip(), 200)
+    return ERROR, f"pytest exited {returncode} without a failing check:\n" + "\n".join(output[-30:])
 
 
 class EquivalentsError(Exception):
