@@ -193,3 +193,16 @@ def test_a_troubleshooting_entry_indexes_its_error_in_every_wording(tmp_path):
         assert re.search(
             rf'href="troubleshooting/await.html#example-line-3"><strong>{re.escape(wording)}', index
         ), wording
+
+    # Search uses searchindex.js: the entries must stay there when a later build does not
+    # write the page again (Sphinx itself would drop them).
+    (tmp_path / "docs" / "index.md").write_text(
+        "# Guide, again\n\n```{toctree}\ntroubleshooting/await\n```\n"
+    )
+    assert build_main(argv) == 0
+    search = (out / "searchindex.js").read_text()
+    entries = json.loads(search[search.index("(") + 1 : search.rindex(")")])["indexentries"]
+    assert {
+        "typeerror: object magicmock can't be used in 'await' expression",
+        "typeerror: 'magicmock' object can't be awaited",
+    } <= set(entries)

@@ -3,6 +3,7 @@ entry, for the message of every Python version."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from urllib.parse import quote
@@ -10,7 +11,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Error, Page, expect
 
-from conftest import Tab
+from conftest import Site, Tab
 
 ENTRY = "troubleshooting/magicmock-cant-be-used-in-await.html"
 MESSAGES = [
@@ -41,6 +42,44 @@ def results(tab: Tab) -> list[str]:
         href.split("?")[0].split("#")[0]
         for href in links.evaluate_all("links => links.map(a => a.getAttribute('href'))")
     ]
+
+
+def indexed_errors(site: Site) -> dict[str, str]:
+    """Each error message a troubleshooting entry indexes (see the Sphinx extension), and
+    the page of that entry, from the site's search index."""
+    text = (site.folder / "searchindex.js").read_text(encoding="utf-8")
+    index = json.loads(text[text.index("(") + 1 : text.rindex(")")])
+    pages = {}
+    for message, places in index["indexentries"].items():
+        for doc, _anchor, main in places:
+            name = index["docnames"][doc]
+            if main and name.startswith("troubleshooting/"):
+                pages[message] = f"{name}.html"
+    return pages
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "indexed_error" in metafunc.fixturenames:
+        site = Site(metafunc.config.getoption("--site"))
+        errors = sorted(indexed_errors(site).items())
+        metafunc.parametrize("indexed_error", errors, ids=[m[:60] for m, _ in errors])
+
+
+def test_every_troubleshooting_entry_indexes_its_error(site: Site) -> None:
+    """Without this, the parametrized test below could quietly run for no entry at all."""
+    entries = {p for p in site.pages if p.startswith("troubleshooting/")}
+    assert entries and entries == set(indexed_errors(site).values())
+
+
+def test_search_ranks_each_entry_first_for_its_error(
+    new_tab: Callable[..., Tab], indexed_error: tuple[str, str]
+) -> None:
+    message, entry = indexed_error
+    tab = new_tab()
+    tab.open(f"search.html?q={quote(message)}")
+    found = results(tab)
+    assert found[:1] == [entry], f"{message!r}: first results: {found[:5]}"
+    tab.assert_clean()
 
 
 @pytest.mark.parametrize("message", MESSAGES)

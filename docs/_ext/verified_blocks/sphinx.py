@@ -22,6 +22,7 @@ from sphinx.application import Sphinx
 from sphinx.directives.code import container_wrapper
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
+from sphinx.util.index_entries import split_index_msg
 
 from .catalog import TROUBLESHOOTING, Shown, errors_shown, shown_messages
 from .extract import ExtractError, find_pages
@@ -86,7 +87,14 @@ class ExampleDirective(DirectiveSyntax, SphinxDirective):
         messages = shown_messages(block)
         if messages is None:
             return []
-        wordings = dict.fromkeys([messages.base, *messages.since.values()])
+        # a bare exception name ("TimeoutError") is not a message anyone pastes to find this
+        wordings = [
+            text
+            for text in dict.fromkeys([messages.base, *messages.since.values()])
+            if not re.fullmatch(r"[\w.]+", text.strip())
+        ]
+        if not wordings:
+            return []
         entries = [("single", text, node_id, "main", None) for text in wordings]
         return [addnodes.index(entries=entries, inline=False)]
 
@@ -462,6 +470,30 @@ def _write_zips(app: Sphinx, exception: Exception | None) -> None:
             target.write_bytes(data)
 
 
+def _keep_index_entries(app: Sphinx) -> list:
+    """Put the troubleshooting entries' index entries back into the search index.
+
+    Sphinx 9.2 keeps a page's index entries for search only from the build that writes the
+    page: it saves the environment before writing and does not read them back from
+    searchindex.js. So an incremental build would drop the entries of every page it does not
+    write, and a pasted error message would no longer find its entry first. Runs during
+    ``html-collect-pages``, before the search index is written; adds no page.
+    """
+    indexer = getattr(app.builder, "indexer", None)
+    entries = getattr(indexer, "_index_entries", None)
+    if entries is None:
+        return []
+    for docname in sorted(app.env.verified_blocks_pages):  # type: ignore[attr-defined]
+        if not docname.startswith(TROUBLESHOOTING.removeprefix("docs/")):
+            continue
+        found: set[tuple[str, str, str]] = set()
+        for node in app.env.get_doctree(docname).findall(addnodes.index):
+            for entry_type, value, target_id, main, _key in node["entries"]:
+                found |= {(x, target_id or "", main) for x in split_index_msg(entry_type, value)}
+        entries[docname] = sorted(found)
+    return []
+
+
 def _refuse_plain_fences(app: Sphinx, doctree: nodes.document) -> None:
     for literal in doctree.findall(nodes.literal_block):
         language = str(literal.get("language", "")).lower()
@@ -500,12 +532,13 @@ def setup(app: Sphinx) -> dict[str, object]:
     app.connect("doctree-resolved", _take_home)
     app.connect("build-finished", _write_zips)
     app.connect("build-finished", _list_skipped)
+    app.connect("html-collect-pages", _keep_index_entries)
     # env_version: bump when what the directives store in the environment, or the nodes
-    # they make, change (3: troubleshooting blocks add index entries), so that an existing
+    # they make, change (4: troubleshooting blocks index their error messages), so that an existing
     # build reads every page again instead of keeping doctrees made by the old code
     return {
         "version": "1",
-        "env_version": 3,
+        "env_version": 4,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }
