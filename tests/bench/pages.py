@@ -11,6 +11,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from verified_blocks.extract import PYTEST_INI
+
+#: The options of the examples' own addopts, pytest-socket's limits included (which cost
+#: each test a few hundred microseconds), so that every tool runs under the same ones.
+EXAMPLES_ADDOPTS = next(
+    line.partition("=")[2].strip() for line in PYTEST_INI.splitlines() if line.startswith("addopts")
+)
+
 #: pytest options shared by the three projects (the examples' configuration).
 INI = """\
 [pytest]
@@ -18,7 +26,7 @@ asyncio_mode = strict
 asyncio_default_fixture_loop_scope = function
 asyncio_default_test_loop_scope = function
 filterwarnings = error
-addopts = --strict-markers --strict-config -p no:cacheprovider{extra}
+addopts = {addopts} -p no:cacheprovider{extra}
 """
 
 SYBIL_CONFTEST = """\
@@ -56,7 +64,7 @@ def ours(root: Path, pages: int, blocks: int) -> None:
 
 def markdown_docs(root: Path, pages: int, blocks: int) -> None:
     """``page_N.md`` with ```` ```python ```` fences using top-level ``await``."""
-    _write(root / "pytest.ini", INI.format(extra=" --markdown-docs"))
+    _write(root / "pytest.ini", INI.format(addopts=EXAMPLES_ADDOPTS, extra=" --markdown-docs"))
     for p in range(pages):
         fences = []
         for k in range(blocks):
@@ -67,7 +75,7 @@ def markdown_docs(root: Path, pages: int, blocks: int) -> None:
 
 def sybil(root: Path, pages: int, blocks: int) -> None:
     """``page_N.md`` with ```` ```python ```` fences that run their coroutine."""
-    _write(root / "pytest.ini", INI.format(extra=""))
+    _write(root / "pytest.ini", INI.format(addopts=EXAMPLES_ADDOPTS, extra=""))
     _write(root / "conftest.py", SYBIL_CONFTEST)
     for p in range(pages):
         fences = []
