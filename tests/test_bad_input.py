@@ -49,6 +49,13 @@ CASES = {
         3,
         "``` fence is never closed",
     ),
+    # Two backticks do not close a fence, also on a page that does not end in a line break
+    # (found by test_fuzz_extract.py).
+    "too short a closing fence on the last line": (
+        "\n# How to stop short\n\n```{example} short_close_module.py\nx = 1\n``",
+        3,
+        "``` fence is never closed",
+    ),
     "unknown option": (
         """
         # How to misspell

@@ -98,7 +98,10 @@ def _closed(token: Token) -> bool:
     """
     assert token.map is not None
     spanned = token.map[1] - token.map[0] - 1  # the lines after the opening one
-    return spanned - token.content.count("\n") == 1
+    content = token.content
+    # the page's last line has no line break after it when the page does not end in one
+    lines = content.count("\n") + (1 if content and not content.endswith("\n") else 0)
+    return spanned - lines == 1
 
 
 def _example(token: Token, first_line: str, page: str, line: int) -> Block:
