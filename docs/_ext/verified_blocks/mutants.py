@@ -649,6 +649,9 @@ def _run_page(page: str, blocks: list[Block], timeout: float) -> tuple[str, str]
             "--no-header",
             "-p",
             "no:cacheprovider",
+            # Its own temporary folder: mutants run side by side, and pytest's cleanup of
+            # a shared /tmp/pytest-of-<user> can fail one run with another's leftovers.
+            f"--basetemp={where / 'pytest-tmp'}",
         ]
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
         # A session of its own, so a run that hangs is stopped with everything it started
