@@ -38,13 +38,18 @@ def main(argv: list[str] | None = None) -> int:
     ctx = Context(args.repeats, args.nox_repeats, args.blocks, work)
     rows: list[Row] = []
     started = time.perf_counter()
+    broken: list[str] = []
     try:
         for name in args.only or list(MEASUREMENTS):
             print(f"bench: {name} ...", file=sys.stderr, flush=True)
-            rows.extend(MEASUREMENTS[name](ctx))
-    except BenchError as error:
-        print(f"bench: {error}", file=sys.stderr)
-        return 2
+            try:
+                rows.extend(MEASUREMENTS[name](ctx))
+            except BenchError as error:
+                # the other measurements still count; this one says why it has no figure
+                print(f"bench: {name}: {error}", file=sys.stderr)
+                first = str(error).strip().splitlines()[0]
+                rows.append(Row(name, f"{name}: not measured", "—", note=first))
+                broken.append(name)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     info["load_average_after"] = list(os.getloadavg())
@@ -65,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     for row in failed:
         op, limit = row.budget or ("", 0)
         print(f"bench: over budget: {row.key}: {row.ratio:.3g} (budget {op} {limit:g})")
+    if broken:
+        print(f"bench: could not measure: {', '.join(broken)}", file=sys.stderr)
+        return 2
     return 1 if failed else 0
 
 
