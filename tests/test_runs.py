@@ -261,3 +261,36 @@ def test_an_example_may_use_a_local_server(repo, pytester):
 
 def test_an_isolated_run_keeps_the_socket_limits(repo, pytester):
     run(repo, pytester, ISOLATED_CALLS_OUT).assert_outcomes(passed=1)
+
+
+# A console block shows what a reader sees in an 80-column terminal. On CI (CI or
+# BUILD_NUMBER set) pytest does not cut the short summary line to the terminal's width,
+# and a wide COLUMNS cuts it elsewhere: the isolated run must not depend on either.
+CUT_SUMMARY = """
+# How to read a long failure
+
+```{example} test_long_failure.py
+:outcome: failed=1
+
+def test_long_failure():
+    raise ValueError("a message long enough to be cut at eighty columns, " * 3)
+```
+
+```{example} long_failure.console
+$ pytest -q test_long_failure.py
+FAILED test_long_failure.py::test_long_failure - ValueError: a message long e...
+1 failed in 0.01s
+```
+"""
+
+
+@pytest.mark.parametrize(
+    "environment",
+    [{}, {"CI": "true"}, {"BUILD_NUMBER": "7"}, {"COLUMNS": "200"}, {"COLUMNS": "20"}],
+)
+def test_console_output_is_an_80_column_terminal_wherever_it_runs(
+    repo, pytester, monkeypatch, environment
+):
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    run(repo, pytester, CUT_SUMMARY).assert_outcomes(passed=2)

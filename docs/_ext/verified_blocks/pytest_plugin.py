@@ -380,8 +380,9 @@ def _isolated_pytest(
     try:
         # Start from Python's own warning filters, as a fresh `pytest` would, not from
         # this run's (filterwarnings = error would leak into the isolated run).
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), pytest.MonkeyPatch.context() as env:
             warnings.resetwarnings()
+            _reader_terminal(env)
             # A page shows pytest's output in pytest's own order: a plugin that shuffles
             # tests (pytest-randomly, in `nox -s flakes`) must not reorder what it prints.
             return pytester.runpytest_inprocess(
@@ -389,6 +390,20 @@ def _isolated_pytest(
             )
     finally:
         sys.modules.update(saved)
+
+
+# What pytest prints depends on where it runs: on CI (either variable set) it neither
+# cuts the short test summary lines to the terminal's width nor truncates assertion
+# diffs, and the width comes from COLUMNS. A page shows what a reader sees in a
+# terminal of 80 columns, so the isolated run is that terminal wherever it runs.
+_UNSET = ("CI", "BUILD_NUMBER", "PYTEST_THEME", "PYTEST_THEME_MODE", "FORCE_COLOR", "NO_COLOR")
+
+
+def _reader_terminal(env: pytest.MonkeyPatch) -> None:
+    for name in _UNSET:
+        env.delenv(name, raising=False)
+    env.setenv("COLUMNS", "80")
+    env.setenv("LINES", "24")
 
 
 def _expect_lines(block: Block, want: list[str], result: pytest.RunResult, summary: str) -> None:
