@@ -294,3 +294,20 @@ def test_console_output_is_an_80_column_terminal_wherever_it_runs(
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     run(repo, pytester, CUT_SUMMARY).assert_outcomes(passed=2)
+
+
+WRITES_A_FILE = """
+# How to write a report
+
+```{example} write_report.py
+from pathlib import Path
+
+Path("report.txt").write_text("done", encoding="utf-8")
+```
+"""
+
+
+def test_a_script_writes_in_a_scratch_directory_not_where_pytest_runs(repo, pytester):
+    run(repo, pytester, WRITES_A_FILE).assert_outcomes(passed=1)
+    assert not (pytester.path / "report.txt").exists()
+    assert not list(repo.root.rglob("report.txt"))

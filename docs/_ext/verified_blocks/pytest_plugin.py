@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import platform
 import re
 import runpy
@@ -27,7 +28,8 @@ import shlex
 import sys
 import traceback
 import warnings
-from contextlib import redirect_stdout
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -174,7 +176,7 @@ class BlockFile(pytest.File):
 
         state = _state(self)
 
-        def run_block(pytester: pytest.Pytester) -> None:
+        def run_block(pytester: pytest.Pytester | None = None) -> None:
             if f.skip is not None:
                 pytest.skip(f"{f.last.where}: not run: {f.skip}")
             if not _runs_here(f):
@@ -185,10 +187,42 @@ class BlockFile(pytest.File):
                 state.observed[f.path] = mismatch.observed
                 raise
 
+        def run_pytest_block(pytester: pytest.Pytester) -> None:
+            run_block(pytester)  # in pytester's own directory
+
+        def run_script_block(verified_blocks_scratch: Path) -> None:
+            with _working_directory(verified_blocks_scratch):
+                run_block()
+
         kind = {"test": "outcome", "module": "raises" if f.last.raises else "runs"}.get(
             f.kind, f.kind
         )
-        yield BlockItem.from_parent(self, name=f"{kind}[{f.last.where}]", callobj=run_block)
+        # Only the checks that run pytest ask for pytester: its fixture makes a directory
+        # and snapshots sys.path and sys.modules for every item that requests it. Scripts
+        # and sessions share one scratch directory, so that a file one writes where it
+        # runs lands there, never in the repository.
+        runs_pytest = f.kind in ("test", "console")
+        yield BlockItem.from_parent(
+            self,
+            name=f"{kind}[{f.last.where}]",
+            callobj=run_pytest_block if runs_pytest else run_script_block,
+        )
+
+
+@pytest.fixture(scope="session")
+def verified_blocks_scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The working directory of the scripts and sessions this run checks."""
+    return tmp_path_factory.mktemp("scripts")
+
+
+@contextmanager
+def _working_directory(path: Path) -> Iterator[None]:
+    before = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(before)
 
 
 class BlockItem(pytest.Function):
@@ -202,7 +236,7 @@ class BlockItem(pytest.Function):
 
 
 def _check_module(
-    f: ExampleFile, path: Path, pytester: pytest.Pytester, state: _State
+    f: ExampleFile, path: Path, pytester: pytest.Pytester | None, state: _State
 ) -> str | None:
     """Run the module as a script; compare what it prints and what it raises."""
     from .pycon import exception_line  # doctest's import is paid only when needed
@@ -302,7 +336,9 @@ _OUTCOMES = {
 }
 
 
-def _check_pycon(f: ExampleFile, path: Path, pytester: pytest.Pytester, state: _State) -> None:
+def _check_pycon(
+    f: ExampleFile, path: Path, pytester: pytest.Pytester | None, state: _State
+) -> None:
     from .pycon import run_session
 
     mismatch = run_session(path.read_text(encoding="utf-8"), str(path))
