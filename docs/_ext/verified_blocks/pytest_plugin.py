@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import platform
 import re
 import runpy
@@ -28,8 +27,7 @@ import shlex
 import sys
 import traceback
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager, redirect_stdout
+from contextlib import redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -191,7 +189,8 @@ class BlockFile(pytest.File):
             run_block(pytester)  # in pytester's own directory
 
         def run_script_block(verified_blocks_scratch: Path) -> None:
-            with _working_directory(verified_blocks_scratch):
+            with pytest.MonkeyPatch.context() as mp:
+                mp.chdir(verified_blocks_scratch)
                 run_block()
 
         kind = {"test": "outcome", "module": "raises" if f.last.raises else "runs"}.get(
@@ -213,16 +212,6 @@ class BlockFile(pytest.File):
 def verified_blocks_scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The working directory of the scripts and sessions this run checks."""
     return tmp_path_factory.mktemp("scripts")
-
-
-@contextmanager
-def _working_directory(path: Path) -> Iterator[None]:
-    before = os.getcwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(before)
 
 
 class BlockItem(pytest.Function):
