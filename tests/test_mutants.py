@@ -308,7 +308,11 @@ def test_a_surviving_mutant_fails_the_run_naming_page_and_line(repo, tmp_path, c
     assert repo.snapshot() == before  # examples/ untouched
 
 
-def test_a_strong_test_kills_every_mutant(repo, tmp_path):
+@pytest.mark.parametrize("colour", [{}, {"FORCE_COLOR": "1"}, {"PY_COLORS": "1"}])
+def test_a_strong_test_kills_every_mutant(repo, tmp_path, monkeypatch, colour):
+    # Some CI machines force colour: the verdict must still read pytest's lines.
+    for name, value in colour.items():
+        monkeypatch.setenv(name, value)
     page = repo.page("how-to/status.md", CODE)
     code, data = main(repo, tmp_path, page)
     assert code == 0

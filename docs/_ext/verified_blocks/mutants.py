@@ -653,7 +653,9 @@ def _run_page(page: str, blocks: list[Block], timeout: float) -> tuple[str, str]
             # a shared /tmp/pytest-of-<user> can fail one run with another's leftovers.
             f"--basetemp={where / 'pytest-tmp'}",
         ]
-        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        # Plain text whatever the terminal: the verdict reads pytest's lines, and
+        # FORCE_COLOR or PY_COLORS=1 (set on some CI machines) would colour them.
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PY_COLORS": "0"}
         # A session of its own, so a run that hangs is stopped with everything it started
         # (pytester's and the console blocks' own pytest processes).
         process = subprocess.Popen(
