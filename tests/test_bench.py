@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
 from bench import pages
 from bench.suite import Row, parse_nox_log
-from bench.timing import BenchError
+from bench.timing import BenchError, Command
 from verified_blocks import extract, manifest
 
 FAST_FORWARD = """
@@ -126,3 +127,16 @@ def test_the_other_tools_get_the_same_number_of_python_fences(tmp_path, tool) ->
     texts = [p.read_text() for p in sorted(tmp_path.glob("page_*.md"))]
     assert len(texts) == 3
     assert all(t.count("```python\n") == 4 for t in texts)
+
+
+def test_a_timed_pytest_run_reads_plainly_where_colour_is_forced(pytester, monkeypatch):
+    """The bench checks each run's summary line: a CI that forces colour must not hide it."""
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.delenv("PY_COLORS", raising=False)  # pytester's own "0"
+    pytester.makepyfile(test_one="def test_one():\n    pass\n")
+    command = Command(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly"],
+        cwd=pytester.path,
+        expect=r"\b1 passed\b",
+    )
+    command.run()  # raises BenchError if the summary does not match

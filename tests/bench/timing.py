@@ -40,6 +40,7 @@ def child_env(**extra: str) -> dict[str, str]:
     """
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env.pop("PYTHONPATH", None)  # nox -s bench's own; a command that needs one says so
+    env["PY_COLORS"] = "0"  # the bench reads pytest's summary lines: no colour codes in them
     env.update(extra)
     return env
 
