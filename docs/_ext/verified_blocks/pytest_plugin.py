@@ -163,18 +163,19 @@ class BlockFile(pytest.File):
     """A generated file checked as a whole: one item, named after its page and line."""
 
     def collect(self):
-        f = _state(self).file_for(self.path)
+        state = _state(self)
+        f = state.file_for(self.path)
         assert f is not None
-        check = {
-            "test": _check_outcome,
-            "module": _check_module,
-            "pycon": _check_pycon,
-            "console": _check_console,
+        # Only the checks that run pytest ask for pytester: its fixture makes a directory
+        # and snapshots sys.path and sys.modules for every item that requests it.
+        check, runs_pytest = {
+            "test": (_check_outcome, True),
+            "module": (_check_module, False),
+            "pycon": (_check_pycon, False),
+            "console": (_check_console, True),
         }[f.kind]
 
-        state = _state(self)
-
-        def run_block(pytester: pytest.Pytester | None = None) -> None:
+        def run_block(pytester: pytest.Pytester | None) -> None:
             if f.skip is not None:
                 pytest.skip(f"{f.last.where}: not run: {f.skip}")
             if not _runs_here(f):
@@ -191,16 +192,13 @@ class BlockFile(pytest.File):
         def run_script_block(verified_blocks_scratch: Path) -> None:
             with pytest.MonkeyPatch.context() as mp:
                 mp.chdir(verified_blocks_scratch)
-                run_block()
+                run_block(None)
 
         kind = {"test": "outcome", "module": "raises" if f.last.raises else "runs"}.get(
             f.kind, f.kind
         )
-        # Only the checks that run pytest ask for pytester: its fixture makes a directory
-        # and snapshots sys.path and sys.modules for every item that requests it. Scripts
-        # and sessions share one scratch directory, so that a file one writes where it
-        # runs lands there, never in the repository.
-        runs_pytest = f.kind in ("test", "console")
+        # Scripts and sessions share one scratch directory, so that a file one writes
+        # where it runs lands there, never in the repository.
         yield BlockItem.from_parent(
             self,
             name=f"{kind}[{f.last.where}]",
