@@ -19,14 +19,16 @@ EXAMPLES_ADDOPTS = next(
     line.partition("=")[2].strip() for line in PYTEST_INI.splitlines() if line.startswith("addopts")
 )
 
-#: pytest options shared by the three projects (the examples' configuration).
+#: pytest options shared by the three projects (the examples' configuration). pytest's
+#: cache stays on in all three, as in `nox -s examples`: it costs every run a read and a
+#: write of the test ids, and turning it off for the others only would favour them.
 INI = """\
 [pytest]
 asyncio_mode = strict
 asyncio_default_fixture_loop_scope = function
 asyncio_default_test_loop_scope = function
 filterwarnings = error
-addopts = {addopts} -p no:cacheprovider{extra}
+addopts = {addopts}{extra}
 """
 
 SYBIL_CONFTEST = """\
