@@ -115,10 +115,19 @@ def test_our_generated_pages_extract_to_one_test_a_block(tmp_path) -> None:
         assert code.count("async def test_block_") == 4
 
 
-def test_our_generated_pages_pass_under_the_plugin(tmp_path, pytester) -> None:
-    pages.ours(tmp_path, 2, 3)
+@pytest.mark.parametrize("write", [pages.ours, pages.ours_asyncio_run])
+def test_our_generated_pages_pass_under_the_plugin(tmp_path, pytester, write) -> None:
+    write(tmp_path, 2, 3)
     assert extract.main(["--root", str(tmp_path)]) == 0
     pytester.runpytest_subprocess(str(tmp_path / "examples")).assert_outcomes(passed=6)
+
+
+def test_blocks_written_as_sybils_are_plain_tests_that_run_their_coroutine(tmp_path) -> None:
+    pages.ours_asyncio_run(tmp_path, 1, 3)
+    assert extract.main(["--root", str(tmp_path)]) == 0
+    code = (tmp_path / "examples" / "bench" / "page_0" / "test_bench_page_0.py").read_text()
+    assert "async def test_" not in code and "pytest.mark.asyncio" not in code
+    assert [code.count(f"asyncio.run(block_{k}())") for k in range(3)] == [1, 1, 1]
 
 
 @pytest.mark.parametrize("tool", ["pytest-markdown-docs", "sybil"])

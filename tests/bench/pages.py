@@ -64,6 +64,25 @@ def ours(root: Path, pages: int, blocks: int) -> None:
         _write(root / "docs" / "bench" / f"page-{p}.md", _page(f"Page {p}", fences))
 
 
+def ours_asyncio_run(root: Path, pages: int, blocks: int) -> None:
+    """As :func:`ours`, each block a plain test calling ``asyncio.run``, as Sybil's fences do.
+
+    Not how the guide writes a test (it teaches pytest-asyncio's): it tells what our
+    toolchain costs a block when the block does exactly what Sybil's does.
+    """
+    for p in range(pages):
+        fences = []
+        for k in range(blocks):
+            head = "import asyncio\nfrom unittest.mock import AsyncMock\n\n\n" if k == 0 else ""
+            code = (
+                f"{head}async def block_{k}():\n"
+                + _CHECK.format(k=k)
+                + f"\n\ndef test_block_{k}():\n    asyncio.run(block_{k}())\n"
+            )
+            fences.append(_fence(f"{{example}} test_bench_page_{p}.py", code))
+        _write(root / "docs" / "bench" / f"page-{p}.md", _page(f"Page {p}", fences))
+
+
 def markdown_docs(root: Path, pages: int, blocks: int) -> None:
     """``page_N.md`` with ```` ```python ```` fences using top-level ``await``."""
     _write(root / "pytest.ini", INI.format(addopts=EXAMPLES_ADDOPTS, extra=" --markdown-docs"))

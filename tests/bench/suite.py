@@ -265,15 +265,20 @@ def per_block(ctx: Context) -> list[Row]:
     shutil.rmtree(projects, ignore_errors=True)
     for name, write in pages.TOOLS.items():
         write(projects / name, n, n)
+    pages.ours_asyncio_run(projects / "ours_asyncio_run", n, n)
     py = {name: _tool_python(name) for name in pages.TOOLS}
     passed = rf"\b{total} passed\b"
     ours_dir = projects / "ours"
-    extract = [py["ours"], "-m", "verified_blocks.extract", "--root", str(ours_dir)]
-    subprocess.run(extract, check=True, env=child_env(PYTHONPATH=EXTENSIONS), capture_output=True)
-    run_ours = [py["ours"], "-m", "pytest", "-c", "examples/pytest.ini", "examples", "-q"]
     toolchain = child_env(PYTHONPATH=EXTENSIONS)
+    extract = [py["ours"], "-m", "verified_blocks.extract", "--root", str(ours_dir)]
+    for root in (ours_dir, projects / "ours_asyncio_run"):
+        subprocess.run([*extract[:-1], str(root)], check=True, env=toolchain, capture_output=True)
+    run_ours = [py["ours"], "-m", "pytest", "-c", "examples/pytest.ini", "examples", "-q"]
     commands = {
         "ours": Command(run_ours, cwd=ours_dir, env=toolchain, expect=passed),
+        "ours_asyncio_run": Command(
+            run_ours, cwd=projects / "ours_asyncio_run", env=toolchain, expect=passed
+        ),
         "sybil": Command([py["sybil"], "-m", "pytest", "-q"], projects / "sybil", expect=passed),
         "markdown_docs": Command(
             [py["pytest-markdown-docs"], "-m", "pytest", "-q"],
@@ -314,6 +319,16 @@ def per_block(ctx: Context) -> list[Row]:
     ]
     fastest = min(others, key=lambda k: median(samples[k]["cpu"]))
     rows += [
+        Row(
+            "per_block_asyncio_run",
+            "The same blocks as Sybil writes them (a plain test calling asyncio.run): "
+            "ours vs Sybil",
+            cost("ours_asyncio_run"),
+            f"Sybil {cost('sybil')}",
+            **_ratio(samples, "ours_asyncio_run", "sybil", "cpu"),
+            note="not how the guide writes a test (it teaches pytest-asyncio's); what is "
+            "left is pytest test functions in importable modules against Sybil's fences",
+        ),
         Row(
             "per_block_plugin",
             "The same blocks: ours vs plain pytest over the same extracted files",
