@@ -9,6 +9,7 @@ fence that calls ``asyncio.run``. Each writes a project folder with its own
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from verified_blocks.extract import PYTEST_INI
@@ -53,15 +54,27 @@ def _page(title: str, blocks: list[str]) -> str:
     return f"# {title}\n\n" + "\n".join(blocks)
 
 
-def ours(root: Path, pages: int, blocks: int) -> None:
-    """``docs/bench/page-N.md``: one test module per page, one test per block."""
+def _our_pages(root: Path, pages: int, blocks: int, block: Callable[[int], str]) -> None:
+    """``docs/bench/page-N.md``: one test module per page, ``block(k)`` its k-th block."""
     for p in range(pages):
-        fences = []
-        for k in range(blocks):
-            head = "import pytest\nfrom unittest.mock import AsyncMock\n\n\n" if k == 0 else ""
-            code = f"{head}@pytest.mark.asyncio\nasync def test_block_{k}():\n" + _CHECK.format(k=k)
-            fences.append(_fence(f"{{example}} test_bench_page_{p}.py", code))
+        fences = [_fence(f"{{example}} test_bench_page_{p}.py", block(k)) for k in range(blocks)]
         _write(root / "docs" / "bench" / f"page-{p}.md", _page(f"Page {p}", fences))
+
+
+def _coroutine_block(k: int, run: str) -> str:
+    """Sybil's way: the check as a coroutine ``block_k``, then ``run``, which runs it."""
+    head = "import asyncio\nfrom unittest.mock import AsyncMock\n\n\n" if k == 0 else ""
+    return f"{head}async def block_{k}():\n" + _CHECK.format(k=k) + f"\n\n{run}\n"
+
+
+def ours(root: Path, pages: int, blocks: int) -> None:
+    """One pytest-asyncio test per block, as the guide writes them."""
+
+    def block(k: int) -> str:
+        head = "import pytest\nfrom unittest.mock import AsyncMock\n\n\n" if k == 0 else ""
+        return f"{head}@pytest.mark.asyncio\nasync def test_block_{k}():\n" + _CHECK.format(k=k)
+
+    _our_pages(root, pages, blocks, block)
 
 
 def ours_asyncio_run(root: Path, pages: int, blocks: int) -> None:
@@ -70,17 +83,8 @@ def ours_asyncio_run(root: Path, pages: int, blocks: int) -> None:
     Not how the guide writes a test (it teaches pytest-asyncio's): it tells what our
     toolchain costs a block when the block does exactly what Sybil's does.
     """
-    for p in range(pages):
-        fences = []
-        for k in range(blocks):
-            head = "import asyncio\nfrom unittest.mock import AsyncMock\n\n\n" if k == 0 else ""
-            code = (
-                f"{head}async def block_{k}():\n"
-                + _CHECK.format(k=k)
-                + f"\n\ndef test_block_{k}():\n    asyncio.run(block_{k}())\n"
-            )
-            fences.append(_fence(f"{{example}} test_bench_page_{p}.py", code))
-        _write(root / "docs" / "bench" / f"page-{p}.md", _page(f"Page {p}", fences))
+    run = "def test_block_{k}():\n    asyncio.run(block_{k}())"
+    _our_pages(root, pages, blocks, lambda k: _coroutine_block(k, run.format(k=k)))
 
 
 def markdown_docs(root: Path, pages: int, blocks: int) -> None:
@@ -99,15 +103,10 @@ def sybil(root: Path, pages: int, blocks: int) -> None:
     _write(root / "pytest.ini", INI.format(addopts=EXAMPLES_ADDOPTS, extra=""))
     _write(root / "conftest.py", SYBIL_CONFTEST)
     for p in range(pages):
-        fences = []
-        for k in range(blocks):
-            head = "import asyncio\nfrom unittest.mock import AsyncMock\n\n\n" if k == 0 else ""
-            code = (
-                f"{head}async def block_{k}():\n"
-                + _CHECK.format(k=k)
-                + f"\n\nasyncio.run(block_{k}())\n"
-            )
-            fences.append(_fence("python", code))
+        fences = [
+            _fence("python", _coroutine_block(k, f"asyncio.run(block_{k}())"))
+            for k in range(blocks)
+        ]
         _write(root / f"page_{p}.md", _page(f"Page {p}", fences))
 
 
