@@ -270,9 +270,12 @@ def per_block(ctx: Context) -> list[Row]:
     passed = rf"\b{total} passed\b"
     ours_dir = projects / "ours"
     toolchain = child_env(PYTHONPATH=EXTENSIONS)
-    extract = [py["ours"], "-m", "verified_blocks.extract", "--root", str(ours_dir)]
+
+    def extract(root: Path) -> list[str]:
+        return [py["ours"], "-m", "verified_blocks.extract", "--root", str(root)]
+
     for root in (ours_dir, projects / "ours_asyncio_run"):
-        subprocess.run([*extract[:-1], str(root)], check=True, env=toolchain, capture_output=True)
+        subprocess.run(extract(root), check=True, env=toolchain, capture_output=True)
     run_ours = [py["ours"], "-m", "pytest", "-c", "examples/pytest.ini", "examples", "-q"]
     commands = {
         "ours": Command(run_ours, cwd=ours_dir, env=toolchain, expect=passed),
@@ -289,7 +292,7 @@ def per_block(ctx: Context) -> list[Row]:
             [*run_ours, *PLAIN], cwd=ours_dir, env=_plain_env(ours_dir / "examples"), expect=passed
         ),
         "ours_with_extract": Command(
-            ["sh", "-c", f"{shlex.join(extract)} && {shlex.join(run_ours)}"],
+            ["sh", "-c", f"{shlex.join(extract(ours_dir))} && {shlex.join(run_ours)}"],
             cwd=ours_dir,
             env=toolchain,
             expect=passed,
