@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from bench import pages
-from bench.suite import Row, parse_nox_log
+from bench.suite import Row, marginal, parse_nox_log
 from bench.timing import BenchError, Command
 from verified_blocks import extract, manifest
 
@@ -149,3 +149,14 @@ def test_a_timed_pytest_run_reads_plainly_where_colour_is_forced(pytester, monke
         expect=r"\b1 passed\b",
     )
     command.run()  # raises BenchError if the summary does not match
+
+
+def test_the_cost_of_a_further_block_pairs_the_runs_of_each_turn() -> None:
+    # a tool that starts slowly but runs blocks fast: 1.0 s + 1 ms a block, then a busy turn
+    samples = {
+        "many": {"wall": [1.1, 2.2], "cpu": [1.1, 2.2]},
+        "one": {"wall": [1.0, 2.1], "cpu": [1.0, 2.1]},
+    }
+    got = marginal(samples, "many", "one", 101)
+    assert got == {"wall": pytest.approx([0.001, 0.001]), "cpu": pytest.approx([0.001, 0.001])}
+

@@ -258,6 +258,21 @@ def _tool_python(name: str) -> str:
     return str(python)
 
 
+def marginal(samples: Samples, many: str, one: str, blocks: int) -> dict[str, list[float]]:
+    """Per turn, what each block past the first cost: (many - one) / (``blocks`` - 1).
+
+    The two runs of a turn are paired, as in :func:`paired_ratio`, so that a busy turn
+    weighs on both of them.
+    """
+    return {
+        basis: [
+            (a - b) / (blocks - 1)
+            for a, b in zip(samples[many][basis], samples[one][basis], strict=True)
+        ]
+        for basis in ("wall", "cpu")
+    }
+
+
 def per_block(ctx: Context) -> list[Row]:
     n = ctx.blocks
     total = n * n
@@ -265,7 +280,9 @@ def per_block(ctx: Context) -> list[Row]:
     shutil.rmtree(projects, ignore_errors=True)
     for name, write in pages.TOOLS.items():
         write(projects / name, n, n)
+        write(projects / f"{name}-one", 1, 1)  # what a run costs whatever its blocks
     pages.ours_asyncio_run(projects / "ours_asyncio_run", n, n)
+    pages.ours_asyncio_run(projects / "ours_asyncio_run-one", 1, 1)
     py = {name: _tool_python(name) for name in pages.TOOLS}
     passed = rf"\b{total} passed\b"
     ours_dir = projects / "ours"
@@ -274,11 +291,25 @@ def per_block(ctx: Context) -> list[Row]:
     def extract(root: Path) -> list[str]:
         return [py["ours"], "-m", "verified_blocks.extract", "--root", str(root)]
 
-    for root in (ours_dir, projects / "ours_asyncio_run"):
+    ours_roots = ("ours", "ours-one", "ours_asyncio_run", "ours_asyncio_run-one")
+    for root in (projects / name for name in ours_roots):
         subprocess.run(extract(root), check=True, env=toolchain, capture_output=True)
     run_ours = [py["ours"], "-m", "pytest", "-c", "examples/pytest.ini", "examples", "-q"]
+    one = r"\b1 passed\b"
     commands = {
         "ours": Command(run_ours, cwd=ours_dir, env=toolchain, expect=passed),
+        "ours_one": Command(run_ours, cwd=projects / "ours-one", env=toolchain, expect=one),
+        "ours_asyncio_run_one": Command(
+            run_ours, cwd=projects / "ours_asyncio_run-one", env=toolchain, expect=one
+        ),
+        "sybil_one": Command(
+            [py["sybil"], "-m", "pytest", "-q"], projects / "sybil-one", expect=one
+        ),
+        "markdown_docs_one": Command(
+            [py["pytest-markdown-docs"], "-m", "pytest", "-q"],
+            projects / "pytest-markdown-docs-one",
+            expect=one,
+        ),
         "ours_asyncio_run": Command(
             run_ours, cwd=projects / "ours_asyncio_run", env=toolchain, expect=passed
         ),
@@ -304,6 +335,9 @@ def per_block(ctx: Context) -> list[Row]:
     def cost(name: str) -> str:
         return _both(samples, name, total, " a block")
 
+    def cost_of(name: str) -> str:
+        return _both(samples, name, 1, " a block")
+
     others = {"sybil": "Sybil", "markdown_docs": "pytest-markdown-docs"}
     rows = [
         Row(
@@ -320,6 +354,41 @@ def per_block(ctx: Context) -> list[Row]:
         )
         for key, label in others.items()
     ]
+    theirs = {
+        "sybil": "Sybil makes one item of each fence, which calls asyncio.run; the same "
+        "blocks written so through our toolchain (a plain test calling asyncio.run) cost {}",
+        "markdown_docs": "pytest-markdown-docs makes one item of each fence and runs it on "
+        "pytest-asyncio's event loop fixture too",
+    }
+    for key in ("ours", "ours_asyncio_run", *others):
+        samples[f"{key}_marginal"] = marginal(samples, key, f"{key}_one", total)
+    for key, label in others.items():
+        rows.append(
+            Row(
+                f"per_block_fixed_vs_{key}",
+                f"What a run costs whatever its blocks (one page of one block): ours vs {label}",
+                _both(samples, "ours_one"),
+                f"{label} {_both(samples, f'{key}_one')}",
+                **_ratio(samples, "ours_one", f"{key}_one", "cpu"),
+                note="Python's start, the imports and configuration of pytest and its "
+                "plugins, one page collected and one block run; with the next row, the "
+                "per-block row taken apart",
+            )
+        )
+        rows.append(
+            Row(
+                f"per_block_marginal_vs_{key}",
+                f"What each further block costs, (the {total}-block run - the one-block run) / "
+                f"{total - 1}: ours vs {label}",
+                cost_of("ours_marginal"),
+                f"{label} {cost_of(f'{key}_marginal')}",
+                **_ratio(samples, "ours_marginal", f"{key}_marginal", "cpu"),
+                note="ours: pytest makes three items of each test function (its definition, "
+                "pytest's item, and pytest-asyncio's subclass that replaces it) and sets up "
+                "pytest-asyncio's event loop fixture for each test; "
+                + theirs[key].format(cost_of("ours_asyncio_run_marginal")),
+            )
+        )
     fastest = min(others, key=lambda k: median(samples[k]["cpu"]))
     rows += [
         Row(
