@@ -159,4 +159,3 @@ def test_the_cost_of_a_further_block_pairs_the_runs_of_each_turn() -> None:
     }
     got = marginal(samples, "many", "one", 101)
     assert got == {"wall": pytest.approx([0.001, 0.001]), "cpu": pytest.approx([0.001, 0.001])}
-
