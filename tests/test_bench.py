@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 
 import pytest
 
 from bench import pages
-from bench.suite import Row, marginal, parse_nox_log
+from bench.suite import Row, _floor, count_instructions, marginal, parse_nox_log
 from bench.timing import BenchError, Command
 from verified_blocks import extract, manifest
 
@@ -159,3 +160,48 @@ def test_the_cost_of_a_further_block_pairs_the_runs_of_each_turn() -> None:
     }
     got = marginal(samples, "many", "one", 101)
     assert got == {"wall": pytest.approx([0.001, 0.001]), "cpu": pytest.approx([0.001, 0.001])}
+
+
+def test_the_floor_is_our_test_modules_in_one_folder_without_the_toolchain(tmp_path, pytester):
+    pages.ours(tmp_path / "ours", 2, 3)
+    assert extract.main(["--root", str(tmp_path / "ours")]) == 0
+    examples = tmp_path / "ours" / "examples"
+    floor = tmp_path / "floor"
+    _floor(examples, floor)
+    assert sorted(p.name for p in floor.iterdir()) == [
+        "pytest.ini",
+        "test_bench_page_0.py",
+        "test_bench_page_1.py",
+    ]
+    assert (floor / "pytest.ini").read_text() == (examples / "pytest.ini").read_text()
+    for p in range(2):
+        name = f"test_bench_page_{p}.py"
+        assert (floor / name).read_text() == (examples / "bench" / f"page_{p}" / name).read_text()
+    result = pytester.runpytest_subprocess(str(floor))  # its own pytest.ini, no conftest
+    result.assert_outcomes(passed=6)
+
+
+def test_the_floor_takes_test_modules_only(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "page.md").write_text(
+        "# Page\n\n```{example} helper.py\nVALUE = 1\n```\n", encoding="utf-8"
+    )
+    assert extract.main(["--root", str(tmp_path)]) == 0
+    with pytest.raises(BenchError, match="helper.py: the floor project takes test modules only"):
+        _floor(tmp_path / "examples", tmp_path / "floor")
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="needs Debian's valgrind")
+def test_instructions_are_counted_only_for_a_run_that_did_its_work(tmp_path) -> None:
+    valgrind = shutil.which("valgrind")
+    assert valgrind is not None
+    little = Command([sys.executable, "-S", "-c", "print('done')"], cwd=tmp_path, expect="done")
+    more = Command(
+        [sys.executable, "-S", "-c", "print(sum(range(10**6)), 'done')"],
+        cwd=tmp_path,
+        expect="done",
+    )
+    assert 0 < count_instructions(little, valgrind) < count_instructions(more, valgrind)
+    wrong = Command([sys.executable, "-S", "-c", "print('other')"], cwd=tmp_path, expect="done")
+    with pytest.raises(BenchError, match="under callgrind failed"):
+        count_instructions(wrong, valgrind)

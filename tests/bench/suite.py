@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -43,7 +44,7 @@ class Row:
     ours: str
     compared: str = "—"
     ratio: float | None = None
-    basis: str = "wall"  #: what the ratio compares: "cpu" or "wall" time
+    basis: str = "wall"  #: what the ratio compares: "cpu" or "wall" time, or "instructions"
     other_ratio: float | None = None  #: the same ratio on the other basis
     budget: tuple[str, float] | None = None
     note: str = ""
@@ -273,7 +274,25 @@ def marginal(samples: Samples, many: str, one: str, blocks: int) -> dict[str, li
     }
 
 
-def per_block(ctx: Context) -> list[Row]:
+def _floor(examples: Path, root: Path) -> None:
+    """The extracted test modules of ``examples`` in one folder, under the examples' own
+    pytest.ini, with no conftest.py: nothing of the toolchain is left (no plugin, no page
+    packages), only pytest and pytest-asyncio running the same test functions.
+    """
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    shutil.copy2(examples / "pytest.ini", root / "pytest.ini")
+    for rel, f in manifest.load(examples / manifest.MANIFEST).items():
+        if f.kind != "test":
+            raise BenchError(f"{rel}: the floor project takes test modules only")
+        target = root / Path(rel).name
+        if target.exists():
+            raise BenchError(f"{rel}: two test modules named {target.name}")
+        shutil.copy2(examples / rel, target)
+
+
+def _block_commands(ctx: Context) -> dict[str, Command]:
+    """The generated projects of the per-block comparison, written afresh, and their runs."""
     n = ctx.blocks
     total = n * n
     projects = ctx.work / "blocks"
@@ -294,9 +313,10 @@ def per_block(ctx: Context) -> list[Row]:
     ours_roots = ("ours", "ours-one", "ours_asyncio_run", "ours_asyncio_run-one")
     for root in (projects / name for name in ours_roots):
         subprocess.run(extract(root), check=True, env=toolchain, capture_output=True)
+    _floor(ours_dir / "examples", projects / "floor")
     run_ours = [py["ours"], "-m", "pytest", "-c", "examples/pytest.ini", "examples", "-q"]
     one = r"\b1 passed\b"
-    commands = {
+    return {
         "ours": Command(run_ours, cwd=ours_dir, env=toolchain, expect=passed),
         "ours_one": Command(run_ours, cwd=projects / "ours-one", env=toolchain, expect=one),
         "ours_asyncio_run_one": Command(
@@ -322,6 +342,7 @@ def per_block(ctx: Context) -> list[Row]:
         "plain": Command(
             [*run_ours, *PLAIN], cwd=ours_dir, env=_plain_env(ours_dir / "examples"), expect=passed
         ),
+        "floor": Command([py["ours"], "-m", "pytest", "-q"], projects / "floor", expect=passed),
         "ours_with_extract": Command(
             ["sh", "-c", f"{shlex.join(extract(ours_dir))} && {shlex.join(run_ours)}"],
             cwd=ours_dir,
@@ -329,6 +350,24 @@ def per_block(ctx: Context) -> list[Row]:
             expect=passed,
         ),
     }
+
+
+#: The other tools of the per-block comparison: their command's key and their name.
+OTHERS = {"sybil": "Sybil", "markdown_docs": "pytest-markdown-docs"}
+
+FLOOR_NOTE = (
+    "the floor: the same test modules as ours, run by plain pytest from one folder under the "
+    "examples' pytest.ini, with no plugin, no conftest.py and no page packages; what any "
+    "toolchain pays that runs each block as a pytest-asyncio test function, as the guide "
+    "teaches. Above 1, the budget of the per-block row against this tool cannot hold while "
+    "blocks are pytest-asyncio tests"
+)
+
+
+def per_block(ctx: Context) -> list[Row]:
+    n = ctx.blocks
+    total = n * n
+    commands = _block_commands(ctx)
     samples = interleaved(commands, ctx.repeats)
     size = f"{total} equivalent async test blocks ({n} pages of {n})"
 
@@ -338,7 +377,7 @@ def per_block(ctx: Context) -> list[Row]:
     def cost_of(name: str) -> str:
         return _both(samples, name, 1, " a block")
 
-    others = {"sybil": "Sybil", "markdown_docs": "pytest-markdown-docs"}
+    others = OTHERS
     rows = [
         Row(
             f"per_block_vs_{key}",
@@ -389,6 +428,17 @@ def per_block(ctx: Context) -> list[Row]:
                 + theirs[key].format(cost_of("ours_asyncio_run_marginal")),
             )
         )
+    rows += [
+        Row(
+            f"per_block_floor_vs_{key}",
+            f"The floor, plain pytest-asyncio tests with no toolchain: per-block cost vs {label}",
+            cost("floor"),
+            f"{label} {cost(key)}",
+            **_ratio(samples, "floor", key, "cpu"),
+            note=FLOOR_NOTE,
+        )
+        for key, label in others.items()
+    ]
     fastest = min(others, key=lambda k: median(samples[k]["cpu"]))
     rows += [
         Row(
@@ -419,6 +469,81 @@ def per_block(ctx: Context) -> list[Row]:
             note="extraction runs once per edit of a page (`nox -s extract`), not once per Python",
         ),
     ]
+    return rows
+
+
+# -- the same runs, counted in instructions ------------------------------------------------
+
+#: The per-block runs whose instructions are counted, and how many times each.
+COUNTED = ("ours", "floor", *OTHERS)
+COUNT_REPEATS = 3
+_COLLECTED = re.compile(r"^==\d+== Collected : (\d+)$", re.MULTILINE)
+
+
+def count_instructions(command: Command, valgrind: str) -> int:
+    """The instructions one run of ``command`` executes, as callgrind counts them.
+
+    Unlike a time, the count does not depend on what else the machine is doing; with
+    Python's hash seed fixed, runs of the same command differ by a few in a million.
+    """
+    done = subprocess.run(
+        [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", *command.args],
+        cwd=command.cwd,
+        env={**command.env, "PYTHONHASHSEED": "0"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    found = _COLLECTED.search(done.stdout)
+    if done.returncode != 0 or not found or not re.search(command.expect or "", done.stdout):
+        tail = "\n".join(done.stdout.splitlines()[-15:])
+        raise BenchError(f"`{shlex.join(command.args)}` under callgrind failed:\n{tail}")
+    return int(found[1])
+
+
+def instructions(ctx: Context) -> list[Row]:
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        raise BenchError("valgrind not found (Debian's package valgrind): no counts to make")
+    commands = _block_commands(ctx)
+    for name in COUNTED:
+        commands[name].run()  # untimed: bytecode caches written, as before every timed run
+    jobs = [name for _ in range(COUNT_REPEATS) for name in COUNTED]
+    counts: dict[str, list[float]] = {name: [] for name in COUNTED}
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        for name, count in zip(
+            jobs, pool.map(lambda n: count_instructions(commands[n], valgrind), jobs), strict=True
+        ):
+            counts[name].append(count)
+    total = ctx.blocks * ctx.blocks
+    spread = max(max(c) / min(c) - 1 for c in counts.values())
+
+    def per_block(name: str) -> str:
+        return f"{median(counts[name]) / total / 1e6:.2f} M instructions a block"
+
+    rows = []
+    for mine, label_mine in (("ours", "ours"), ("floor", "the floor")):
+        for key, label in OTHERS.items():
+            rows.append(
+                Row(
+                    f"instructions_{mine}_vs_{key}",
+                    f"Instructions of the {total}-block run (callgrind): {label_mine} vs {label}",
+                    per_block(mine),
+                    f"{label} {per_block(key)}",
+                    paired_ratio(counts[mine], counts[key]),
+                    basis="instructions",
+                    note=(
+                        "the same runs as the per-block rows, counted instead of timed: a "
+                        f"ratio that no other work on the machine moves (runs of one command "
+                        f"differ by {spread:.2%} at most)"
+                        + ("; " + FLOOR_NOTE if mine == "floor" else "")
+                    ),
+                    samples={
+                        mine: {"instructions": counts[mine]},
+                        key: {"instructions": counts[key]},
+                    },
+                )
+            )
     return rows
 
 
@@ -652,6 +777,7 @@ MEASUREMENTS: dict[str, Callable[[Context], list[Row]]] = {
     "extraction": extraction,
     "examples": examples,
     "blocks": per_block,
+    "instructions": instructions,
     "loop-clock": loop_clock,
     "docs": docs,
     "nox": full_nox,
