@@ -173,7 +173,8 @@ def _plain_env(examples: Path) -> dict[str, str]:
 PLAIN = ["-p", "no:verified_blocks.pytest_plugin"]
 
 
-def examples(ctx: Context) -> list[Row]:
+def _examples_commands(ctx: Context) -> dict[str, Command]:
+    """The examples run by our plugin and by plain pytest; checked to run the same tests."""
     modules = _plain_test_modules()
     paths = [f"examples/{f.path}" for f in modules]
     pytest = [ctx.python, "-m", "pytest", "-c", "examples/pytest.ini", "-q"]
@@ -191,6 +192,13 @@ def examples(ctx: Context) -> list[Row]:
             f"plain pytest and ours ran different tests: {_counts(outputs['plain'])} vs "
             f"{_counts(outputs['ours'])}"
         )
+    return commands
+
+
+def examples(ctx: Context) -> list[Row]:
+    commands = _examples_commands(ctx)
+    outputs = {name: command.last_output for name, command in commands.items()}
+    paths = [a for a in commands["ours"].args if a.endswith(".py")]  # the test modules
     samples = interleaved(commands, ctx.repeats)
     counts, all_counts = _counts(outputs["ours"]), _counts(outputs["ours_all"])
     kinds: dict[str, int] = {}
@@ -505,11 +513,13 @@ def instructions(ctx: Context) -> list[Row]:
     valgrind = shutil.which("valgrind")
     if valgrind is None:
         raise BenchError("valgrind not found (Debian's package valgrind): no counts to make")
-    commands = _block_commands(ctx)
+    examples = _examples_commands(ctx)  # runs each once: bytecode caches written
+    commands = {**_block_commands(ctx), **{f"examples_{k}": examples[k] for k in ("ours", "plain")}}
+    counted = (*COUNTED, "examples_ours", "examples_plain")
     for name in COUNTED:
         commands[name].run()  # untimed: bytecode caches written, as before every timed run
-    jobs = [name for _ in range(COUNT_REPEATS) for name in COUNTED]
-    counts: dict[str, list[float]] = {name: [] for name in COUNTED}
+    jobs = [name for _ in range(COUNT_REPEATS) for name in counted]
+    counts: dict[str, list[float]] = {name: [] for name in counted}
     with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
         for name, count in zip(
             jobs, pool.map(lambda n: count_instructions(commands[n], valgrind), jobs), strict=True
@@ -521,7 +531,19 @@ def instructions(ctx: Context) -> list[Row]:
     def per_block(name: str) -> str:
         return f"{median(counts[name]) / total / 1e6:.2f} M instructions a block"
 
-    rows = []
+    tests = _counts(commands["examples_ours"].last_output).get("passed", 0)
+    rows = [
+        Row(
+            "instructions_examples_overhead",
+            f"Instructions of the examples' {tests} tests (callgrind): plugin on vs plain pytest",
+            f"{median(counts['examples_ours']) / 1e9:.3f} G instructions",
+            f"plain pytest {median(counts['examples_plain']) / 1e9:.3f} G",
+            paired_ratio(counts["examples_ours"], counts["examples_plain"]),
+            basis="instructions",
+            note="the examples_overhead row's runs, counted instead of timed",
+            samples={k: {"instructions": counts[k]} for k in ("examples_ours", "examples_plain")},
+        )
+    ]
     for mine, label_mine in (("ours", "ours"), ("floor", "the floor")):
         for key, label in OTHERS.items():
             rows.append(
