@@ -1,11 +1,12 @@
 """The error messages the guide shows, read from its pages: the source of the
 generated version matrix and error-message index.
 
-A block shows an error when it has a ``:raises:`` expectation, or when a line of
+A block shows an error when it has a ``:raises:`` expectation, when a line of
 its ``:lines:`` names an exception or warning (``RuntimeError: Session is
-closed``, ``ScopeMismatch: ...``). On a troubleshooting page the first expected
-line is the error of the entry, whatever it looks like (pytest's own messages,
-such as "async def functions are not natively supported.", name no class).
+closed``, ``ScopeMismatch: ...``), or, in a ``pycon`` session, for each traceback
+it shows (its last line). On a troubleshooting page the first expected line is
+the error of the entry, whatever it looks like (pytest's own messages, such as
+"async def functions are not natively supported.", name no class).
 """
 
 from __future__ import annotations
@@ -41,12 +42,20 @@ def errors_shown(root: Path, pages: dict[str, list[Block]]) -> list[Shown]:
     for page, blocks in sorted(pages.items()):
         text = (root / page).read_text(encoding="utf-8")
         for block in blocks:
-            messages = shown_messages(block)
-            if messages is None:
-                continue
-            title, section = _headings(text, block.line)
-            shown.append(Shown(block, title, section, messages))
+            found = [shown_messages(block)] if block.language != "pycon" else _tracebacks(block)
+            for messages in filter(None, found):
+                title, section = _headings(text, block.line)
+                shown.append(Shown(block, title, section, messages))
     return shown
+
+
+def _tracebacks(block: Block) -> list[Versioned]:
+    """The exception line of each traceback a ``pycon`` session shows, in order."""
+    import doctest  # only for pages with sessions, as in the plugin
+
+    examples = doctest.DocTestParser().get_examples(block.code)
+    lines = [e.exc_msg.strip().splitlines()[0] for e in examples if e.exc_msg]
+    return [Versioned(line, {}) for line in dict.fromkeys(lines)]
 
 
 def shown_messages(block: Block) -> Versioned | None:

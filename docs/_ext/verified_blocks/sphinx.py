@@ -534,11 +534,12 @@ def setup(app: Sphinx) -> dict[str, object]:
     app.connect("build-finished", _list_skipped)
     app.connect("html-collect-pages", _keep_index_entries)
     # env_version: bump when what the directives store in the environment, or the nodes
-    # they make, change (4: troubleshooting blocks index their error messages), so that an existing
-    # build reads every page again instead of keeping doctrees made by the old code
+    # they make, change (4: troubleshooting blocks index their error messages; 5: the
+    # catalog kept per page lists a session's tracebacks), so that an existing build reads
+    # every page again instead of keeping what the old code made
     return {
         "version": "1",
-        "env_version": 4,
+        "env_version": 5,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }
