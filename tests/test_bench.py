@@ -205,3 +205,14 @@ def test_instructions_are_counted_only_for_a_run_that_did_its_work(tmp_path) -> 
     wrong = Command([sys.executable, "-S", "-c", "print('other')"], cwd=tmp_path, expect="done")
     with pytest.raises(BenchError, match="under callgrind failed"):
         count_instructions(wrong, valgrind)
+
+
+@pytest.mark.parametrize("tool", ["pytest-markdown-docs", "sybil"])
+def test_the_other_tools_run_under_the_examples_settings(tmp_path, tool) -> None:
+    pages.TOOLS[tool](tmp_path, 1, 1)
+    ini = (tmp_path / "pytest.ini").read_text().splitlines()
+    for line in extract.PYTEST_INI.splitlines():
+        if line.startswith("addopts"):
+            assert any(o.startswith(line) for o in ini), line  # their own options after ours
+        elif line and not line.startswith(("#", "python_files")):
+            assert line in ini

@@ -20,17 +20,19 @@ EXAMPLES_ADDOPTS = next(
     line.partition("=")[2].strip() for line in PYTEST_INI.splitlines() if line.startswith("addopts")
 )
 
-#: pytest options shared by the three projects (the examples' configuration). pytest's
-#: cache stays on in all three, as in `nox -s examples`: it costs every run a read and a
-#: write of the test ids, and turning it off for the others only would favour them.
-INI = """\
-[pytest]
-asyncio_mode = strict
-asyncio_default_fixture_loop_scope = function
-asyncio_default_test_loop_scope = function
-filterwarnings = error
-addopts = {addopts}{extra}
-"""
+#: pytest options shared by the three projects: the examples' own pytest.ini, but for
+#: ``python_files`` (the other tools collect pages, not test modules) and with each tool's
+#: own options after the examples' addopts. pytest's cache stays on in all three, as in
+#: `nox -s examples`: it costs every run a read and a write of the test ids, and turning
+#: it off for the others only would favour them.
+INI = (
+    "\n".join(
+        line.replace("{", "{{").replace("}", "}}")
+        for line in PYTEST_INI.splitlines()
+        if line.strip() and not line.startswith(("#", "python_files", "addopts"))
+    )
+    + "\naddopts = {addopts}{extra}\n"
+)
 
 SYBIL_CONFTEST = """\
 from sybil import Sybil
