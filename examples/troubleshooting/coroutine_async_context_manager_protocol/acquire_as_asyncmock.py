@@ -8,7 +8,8 @@ from unittest.mock import AsyncMock
 
 from pool_report import count_users
 
-# pool.acquire() made a coroutine that is never awaited; silence that second warning.
+# pool.acquire() made a coroutine that is never awaited; hide its RuntimeWarning so only
+# the error shows.
 warnings.simplefilter("ignore", RuntimeWarning)
 
 pool = AsyncMock()
