@@ -66,6 +66,9 @@ class Context:
     blocks: int  #: pages, and blocks on each page, of the per-block comparison
     work: Path
     python: str = sys.executable
+    #: commands made once per bench run and shared by the measurements that time or count
+    #: them: a project is written and a tool's environment installed only once
+    commands: dict[str, dict[str, Command]] = field(default_factory=dict)
 
 
 def _s(seconds: float) -> str:
@@ -175,6 +178,12 @@ PLAIN = ["-p", "no:verified_blocks.pytest_plugin"]
 
 def _examples_commands(ctx: Context) -> dict[str, Command]:
     """The examples run by our plugin and by plain pytest; checked to run the same tests."""
+    if "examples" not in ctx.commands:
+        ctx.commands["examples"] = _make_examples_commands(ctx)
+    return ctx.commands["examples"]
+
+
+def _make_examples_commands(ctx: Context) -> dict[str, Command]:
     modules = _plain_test_modules()
     paths = [f"examples/{f.path}" for f in modules]
     pytest = [ctx.python, "-m", "pytest", "-c", "examples/pytest.ini", "-q"]
@@ -300,7 +309,14 @@ def _floor(examples: Path, root: Path) -> None:
 
 
 def _block_commands(ctx: Context) -> dict[str, Command]:
-    """The generated projects of the per-block comparison, written afresh, and their runs."""
+    """The generated projects of the per-block comparison, and their runs."""
+    if "blocks" not in ctx.commands:
+        ctx.commands["blocks"] = _make_block_commands(ctx)
+    return ctx.commands["blocks"]
+
+
+def _make_block_commands(ctx: Context) -> dict[str, Command]:
+    """Write the per-block projects afresh, and make their runs."""
     n = ctx.blocks
     total = n * n
     projects = ctx.work / "blocks"
@@ -385,7 +401,6 @@ def per_block(ctx: Context) -> list[Row]:
     def cost_of(name: str) -> str:
         return _both(samples, name, 1, " a block")
 
-    others = OTHERS
     rows = [
         Row(
             f"per_block_vs_{key}",
@@ -399,7 +414,7 @@ def per_block(ctx: Context) -> list[Row]:
             "pytest-asyncio's runner (pytest-markdown-docs), or a fence calling asyncio.run "
             "(Sybil)",
         )
-        for key, label in others.items()
+        for key, label in OTHERS.items()
     ]
     theirs = {
         "sybil": "Sybil makes one item of each fence, which calls asyncio.run; the same "
@@ -407,9 +422,9 @@ def per_block(ctx: Context) -> list[Row]:
         "markdown_docs": "pytest-markdown-docs makes one item of each fence and runs it on "
         "pytest-asyncio's event loop fixture too",
     }
-    for key in ("ours", "ours_asyncio_run", *others):
+    for key in ("ours", "ours_asyncio_run", *OTHERS):
         samples[f"{key}_marginal"] = marginal(samples, key, f"{key}_one", total)
-    for key, label in others.items():
+    for key, label in OTHERS.items():
         rows.append(
             Row(
                 f"per_block_fixed_vs_{key}",
@@ -445,9 +460,9 @@ def per_block(ctx: Context) -> list[Row]:
             **_ratio(samples, "floor", key, "cpu"),
             note=FLOOR_NOTE,
         )
-        for key, label in others.items()
+        for key, label in OTHERS.items()
     ]
-    fastest = min(others, key=lambda k: median(samples[k]["cpu"]))
+    fastest = min(OTHERS, key=lambda k: median(samples[k]["cpu"]))
     rows += [
         Row(
             "per_block_asyncio_run",
@@ -470,9 +485,9 @@ def per_block(ctx: Context) -> list[Row]:
         ),
         Row(
             "per_block_with_extract",
-            f"The same, ours with extraction (extract + pytest) vs the faster, {others[fastest]}",
+            f"The same, ours with extraction (extract + pytest) vs the faster, {OTHERS[fastest]}",
             cost("ours_with_extract"),
-            f"{others[fastest]} {cost(fastest)}",
+            f"{OTHERS[fastest]} {cost(fastest)}",
             **_ratio(samples, "ours_with_extract", fastest, "cpu"),
             note="extraction runs once per edit of a page (`nox -s extract`), not once per Python",
         ),
