@@ -15,10 +15,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from docutils.nodes import make_id
+from markdown_it import MarkdownIt
+from mdit_py_plugins.anchors import anchors_plugin
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_HEADINGS = ROOT / "tests" / "seed_headings.json"
-SEED_MAP = ROOT / "docs" / "reference" / "seed-map.md"
+SEED_MAP = ROOT / "maintainers" / "seed-map.md"
 
 _MD_HEADING = re.compile(r"#{1,6} (.+)")
 _RST_UNDERLINE = re.compile(r"([=\-~^])\1{2,}")
@@ -112,3 +115,26 @@ def write_seed_headings(folder: Path) -> None:
 
 if __name__ == "__main__":
     write_seed_headings(Path(sys.argv[1]))
+
+
+def _anchors(page: Path) -> set[str]:
+    """The anchors a link may name on ``page``: MyST's heading slugs
+    (``myst_heading_anchors = 3``) and the section ids docutils makes."""
+    parser = MarkdownIt("commonmark").use(anchors_plugin, max_level=3)
+    tokens = parser.parse(page.read_text(encoding="utf-8"))
+    anchors = set()
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open":
+            text = "".join(c.content for c in tokens[index + 1].children or [])
+            anchors |= {str(token.attrGet("id")), make_id(text)}
+    return anchors
+
+
+def test_every_link_of_the_seed_map_reaches_a_page_and_section():
+    broken = []
+    for target in re.findall(r"\]\(([^)\s]+)\)", SEED_MAP.read_text(encoding="utf-8")):
+        path, _, anchor = target.partition("#")
+        page = (SEED_MAP.parent / path).resolve()
+        if not page.is_file() or (anchor and anchor not in _anchors(page)):
+            broken.append(target)
+    assert not broken, f"{SEED_MAP.name}: links to no page or section: {broken}"
