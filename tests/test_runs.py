@@ -311,3 +311,66 @@ def test_a_script_writes_in_a_scratch_directory_not_where_pytest_runs(repo, pyte
     run(repo, pytester, WRITES_A_FILE).assert_outcomes(passed=1)
     assert not (pytester.path / "report.txt").exists()
     assert not list(repo.root.rglob("report.txt"))
+
+
+TIMEOUT = """
+# How to time out
+
+```{example} test_times_out_demo.py
+---
+outcome: failed=1
+lines: |
+  test_times_out_demo.TimeoutError
+---
+import pytest
+
+
+class TimeoutError(Exception):  # raises TimeoutError.
+    pass
+
+
+@pytest.mark.asyncio
+async def test_times_out():
+    raise TimeoutError()
+```
+"""
+
+
+def test_an_expected_error_line_must_be_the_whole_name(repo, pytester):
+    """pytest prints `TimeoutError` inside `test_times_out_demo.TimeoutError`, in the
+    traceback's `file:line: TimeoutError` and in source lines: none of them is the error it
+    reports, so an expectation that names it alone fails (as on Python 3.10, which prints
+    `asyncio.exceptions.TimeoutError`)."""
+    run(repo, pytester, TIMEOUT).assert_outcomes(passed=1)
+    text = TIMEOUT.replace("  test_times_out_demo.TimeoutError", "  TimeoutError")
+    result = run(repo, pytester, text)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*docs/how-to/page.md:3: pytest did not print, in this order, a line containing"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "printed", "found"),
+    [
+        ("RuntimeError: Session is closed", "E       RuntimeError: Session is closed", True),
+        ("TimeoutError", "E                   TimeoutError", True),
+        ("TimeoutError", "E                   asyncio.exceptions.TimeoutError", False),
+        ("TimeoutError", "/usr/lib/python3.10/asyncio/tasks.py:458: TimeoutError", False),
+        ("TimeoutError", "        it cancels the task and raises TimeoutError.  To avoid", False),
+        ("TimeoutError", "FAILED test_x.py::test_y - TimeoutError", True),
+        ("TimeoutError", "FAILED test_x.py::test_y - asyncio.exceptions.TimeoutError", False),
+        (
+            "RuntimeWarning: coroutine 'double' was never awaited",
+            "  /tmp/test_x.py:9: RuntimeWarning: coroutine 'double' was never awaited",
+            True,
+        ),
+        ("1 passed", "==== 11 passed in 0.01s ====", False),
+        ("1 passed", "==== 1 passed in 0.01s ====", True),
+        ("- pytest-asyncio", "  - pytest-asyncio", True),
+    ],
+)
+def test_expected_lines_match_whole(line: str, printed: str, found: bool) -> None:
+    from verified_blocks.pytest_plugin import _whole
+
+    assert bool(_whole(line).search(printed)) is found

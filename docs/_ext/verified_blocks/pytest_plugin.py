@@ -433,8 +433,9 @@ def _expect_lines(block: Block, want: list[str], result: pytest.RunResult, summa
     got = result.outlines + result.errlines
     position = 0
     for line in want:
+        pattern = _whole(line)
         for index in range(position, len(got)):
-            if line in got[index]:
+            if pattern.search(got[index]):
                 position = index + 1
                 break
         else:
@@ -443,6 +444,31 @@ def _expect_lines(block: Block, want: list[str], result: pytest.RunResult, summa
                 f"    {line}\n{_tail(result)}",
                 summary,
             )
+
+
+#: An expected line that starts with an exception or warning class, as catalog.py reads them.
+_ERROR_START = re.compile(r"(?:[a-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Warning|Mismatch)\b")
+
+
+def _whole(line: str) -> re.Pattern[str]:
+    """``line`` as a pattern that matches a printed line only where pytest prints it whole.
+
+    An error line (``RuntimeError: x``, ``TimeoutError``) must be where pytest reports an
+    exception or a warning: alone on its line, after ``E``, or at the end of a
+    ``FAILED ... - `` summary; with a message it may also follow a warning's ``file:line:``.
+    So ``TimeoutError`` is found neither in ``asyncio.exceptions.TimeoutError`` nor in a
+    traceback's ``tasks.py:458: TimeoutError`` or a docstring's "raises TimeoutError.".
+    Any other line must not start or end inside a word: ``1 passed`` is not in ``11 passed``.
+    """
+    text = re.escape(line)
+    if _ERROR_START.match(line):
+        where = [r"\s*", r"E\s+", r"(?:FAILED|ERROR) .* - "]
+        if ": " in line:
+            where.append(r".*:\d+: ")
+        return re.compile(rf"^(?:{'|'.join(where)}){text}(?![\w.])")
+    start = r"(?<![\w.])" if re.match(r"[\w.]", line) else ""
+    end = r"(?!\w)" if re.search(r"\w$", line) else ""
+    return re.compile(start + text + end)
 
 
 def _counts(counts: dict[str, int]) -> str:
