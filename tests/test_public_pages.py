@@ -35,3 +35,29 @@ def test_the_pattern_finds_what_it_should() -> None:
     ):
         assert _PRIVATE.search(text), text
     assert not _PRIVATE.search("common advice recommends a seeded random generator")
+
+
+TASK_SECTIONS = ("how-to", "troubleshooting", "worked-examples")
+
+
+def _structure(text: str) -> tuple[str, str, str]:
+    """The page's title, the first paragraph after it, and its `## Next` section."""
+    title, _, rest = text.partition("\n")
+    intro = rest.lstrip("\n").split("\n\n", 1)[0]
+    _, _, after = text.partition("\n## Next\n")
+    return title, intro, after.split("\n## ", 1)[0]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(DOCS).as_posix())
+def test_page_has_a_title_an_intro_and_a_next_step(page: Path) -> None:
+    where = page.relative_to(DOCS).as_posix()
+    title, intro, following = _structure(page.read_text(encoding="utf-8"))
+    assert title.startswith("# "), f"{where}: the first line is not a title"
+    if where.split("/")[0] in TASK_SECTIONS:
+        assert title.startswith("# How to "), f"{where}: a task page's title says 'How to ...'"
+    if where == "index.md":
+        return
+    assert intro and not intro.startswith(("#", "|", ":", "```", "- ", "{")), (
+        f"{where}: no introductory paragraph after the title"
+    )
+    assert "](" in following, f"{where}: no `## Next` section with a link to the next step"
