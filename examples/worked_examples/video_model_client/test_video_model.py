@@ -94,12 +94,13 @@ async def test_process_against_a_real_server(service, image):
 async def test_close_closes_the_session_the_model_created(service, image):
     base_url, _ = service
     model = Model(base_url)
-    await model.process({"image_path": str(image)})
-    session = model._session
+    try:
+        await model.process({"image_path": str(image)})
+    finally:  # a failing request must not leave the session open for later tests
+        session = model._session
+        await model.close()
 
-    await model.close()
-
-    assert session.closed
+    assert session is not None and session.closed
 
 
 @pytest.mark.asyncio
