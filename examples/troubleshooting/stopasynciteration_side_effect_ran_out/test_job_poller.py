@@ -3,7 +3,7 @@
 
 # docs/troubleshooting/stopasynciteration-side-effect-ran-out.md:124
 from itertools import repeat
-from unittest.mock import AsyncMock, MagicMock, patch
+from unittest.mock import AsyncMock, MagicMock, call, patch
 
 import pytest
 
@@ -29,8 +29,10 @@ async def test_counts_the_polls_until_done():
     api = MagicMock()
     api.status = AsyncMock(side_effect=["queued", "running", "done"])
 
-    assert await wait_for_job(api, "job-7", interval=0) == 3
+    with patch("asyncio.sleep") as sleep:  # an AsyncMock: the test does not wait
+        assert await wait_for_job(api, "job-7", interval=5.0) == 3
     assert api.status.await_count == 3
+    assert sleep.await_args_list == [call(5.0), call(5.0)]
 
 
 @pytest.mark.asyncio
