@@ -3,13 +3,16 @@
 
 # docs/how-to/patch-async-functions-and-classes.md:117
 import inspect
+import logging
 
 import quotes_api
 
 
-def test_the_decorated_function_is_not_a_coroutine_function():
+def test_the_decorated_function_is_not_a_coroutine_function(caplog):
     assert not inspect.iscoroutinefunction(quotes_api.exchange_rate)
 
-    pending = quotes_api.exchange_rate("USD", "EUR")  # runs the wrapper, not the body
+    with caplog.at_level(logging.INFO):
+        pending = quotes_api.exchange_rate("USD", "EUR")  # runs the wrapper, not the body
     assert inspect.iscoroutine(pending)
+    assert "calling exchange_rate('USD', 'EUR')" in caplog.text
     pending.close()  # never awaited: close it, or Python warns
