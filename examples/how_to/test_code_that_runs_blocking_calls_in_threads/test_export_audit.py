@@ -13,7 +13,9 @@ from export_service import export_and_audit
 async def test_the_audit_entry_is_written_in_the_background():
     with (
         patch("export_service.render_pdf", return_value=b"%PDF-1.7"),
-        patch("export_service.write_audit", new_callable=ThreadingMock) as write_audit,
+        patch(
+            "export_service.write_audit", new_callable=ThreadingMock, timeout=5
+        ) as write_audit,
     ):
         assert await export_and_audit({"id": 7}) == b"%PDF-1.7"
 
