@@ -44,6 +44,7 @@ async def test_a_swallowed_cancel_outlives_the_job():
     task.cancel()  # run_job swallows it, and nightly() goes on
     await asyncio.wait([task])
 
+    connection.execute.assert_awaited_once_with("reindex")
     pool.release.assert_awaited_once_with(connection)
     if sys.version_info >= (3, 13):
         assert task.cancelled()
