@@ -454,18 +454,22 @@ def _whole(line: str) -> re.Pattern[str]:
     """``line`` as a pattern that matches a printed line only where pytest prints it whole.
 
     An error line (``RuntimeError: x``, ``TimeoutError``) must be where pytest reports an
-    exception or a warning: alone on its line, after ``E``, or at the end of a
-    ``FAILED ... - `` summary; with a message it may also follow a warning's ``file:line:``.
-    So ``TimeoutError`` is found neither in ``asyncio.exceptions.TimeoutError`` nor in a
-    traceback's ``tasks.py:458: TimeoutError`` or a docstring's "raises TimeoutError.".
+    exception or a warning: alone on its line, after ``E`` or an exception group's ``|``
+    margin, or at the end of a ``FAILED ... - `` summary; with a message it may also follow
+    a warning's ``file:line:``, and may end in the middle of a word (``at 0x``, for an address
+    that changes). So ``TimeoutError`` is found neither in ``asyncio.exceptions.TimeoutError``
+    nor in a traceback's ``tasks.py:458: TimeoutError`` or a docstring's "raises TimeoutError.".
     Any other line must not start or end inside a word: ``1 passed`` is not in ``11 passed``.
     """
     text = re.escape(line)
     if _ERROR_START.match(line):
-        where = [r"\s*", r"E\s+", r"(?:FAILED|ERROR) .* - "]
-        if ": " in line:
+        where = [r"[\sE|+-]*", r"(?:FAILED|ERROR) .* - "]
+        if " " in line.strip():
             where.append(r".*:\d+: ")
-        return re.compile(rf"^(?:{'|'.join(where)}){text}(?![\w.])")
+            end = ""
+        else:  # a bare name: not the start of a longer one
+            end = r"(?![\w.])"
+        return re.compile(rf"^(?:{'|'.join(where)}){text}{end}")
     start = r"(?<![\w.])" if re.match(r"[\w.]", line) else ""
     end = r"(?!\w)" if re.search(r"\w$", line) else ""
     return re.compile(start + text + end)
