@@ -311,3 +311,38 @@ def test_a_script_writes_in_a_scratch_directory_not_where_pytest_runs(repo, pyte
     run(repo, pytester, WRITES_A_FILE).assert_outcomes(passed=1)
     assert not (pytester.path / "report.txt").exists()
     assert not list(repo.root.rglob("report.txt"))
+
+
+KEEPS_A_COROUTINE = """
+# How to read a coroutine
+
+```{example} coroutine_attribute_demo.py
+:raises: AttributeError: 'coroutine' object has no attribute 'json'
+
+import warnings
+
+warnings.simplefilter("ignore", RuntimeWarning)  # this block hides the coroutine's warning
+
+
+async def get():
+    return None
+
+
+get().json()
+```
+
+```{example} test_after_the_script.py
+import gc
+
+
+def test_collects_garbage():
+    gc.collect()
+```
+"""
+
+
+def test_what_a_scripts_error_references_goes_with_its_block(repo, pytester):
+    """The AttributeError holds the unawaited coroutine: it must be destroyed in the script's
+    block, under the filter that hides its warning, not by a garbage collection in a later
+    block, where filterwarnings = error turns the warning into that block's failure."""
+    run(repo, pytester, KEEPS_A_COROUTINE).assert_outcomes(passed=2)
