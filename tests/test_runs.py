@@ -382,3 +382,38 @@ def test_expected_lines_match_whole(line: str, printed: str, found: bool) -> Non
     from verified_blocks.pytest_plugin import _whole
 
     assert bool(_whole(line).search(printed)) is found
+
+
+KEEPS_A_COROUTINE = """
+# How to read a coroutine
+
+```{example} coroutine_attribute_demo.py
+:raises: AttributeError: 'coroutine' object has no attribute 'json'
+
+import warnings
+
+warnings.simplefilter("ignore", RuntimeWarning)  # this block hides the coroutine's warning
+
+
+async def get():
+    return None
+
+
+get().json()
+```
+
+```{example} test_after_the_script.py
+import gc
+
+
+def test_collects_garbage():
+    gc.collect()
+```
+"""
+
+
+def test_what_a_scripts_error_references_goes_with_its_block(repo, pytester):
+    """The AttributeError holds the unawaited coroutine: it must be destroyed in the script's
+    block, under the filter that hides its warning, not by a garbage collection in a later
+    block, where filterwarnings = error turns the warning into that block's failure."""
+    run(repo, pytester, KEEPS_A_COROUTINE).assert_outcomes(passed=2)

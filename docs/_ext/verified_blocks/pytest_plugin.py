@@ -277,6 +277,10 @@ def _check_module(
             f"--- page\n{block.stdout}\n--- printed\n{out.getvalue()}",
             observed,
         )
+    # The error's traceback holds this frame, which holds the error: a cycle that only a
+    # later garbage collection breaks, in another block, under its warning filters. What
+    # the error references (an unawaited coroutine, say) must go now, under this block's.
+    del error
     return observed
 
 
