@@ -22,6 +22,3 @@ class StationClient:
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
-
-
-stations = StationClient()  # made at import, shared by every caller
