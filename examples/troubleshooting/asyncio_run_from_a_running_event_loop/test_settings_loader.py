@@ -29,6 +29,13 @@ def test_loads_settings_without_a_loop(source):
 
 
 @pytest.mark.asyncio
+async def test_the_wrapper_refuses_a_running_loop_and_leaves_no_coroutine(source):
+    with pytest.raises(RuntimeError, match="cannot be called from a running event loop"):
+        load_settings(source)
+    source.read.assert_not_awaited()
+
+
+@pytest.mark.asyncio
 async def test_a_sync_caller_inside_a_loop_uses_a_thread(source):
     settings = await asyncio.to_thread(load_settings, source)
     assert settings == {"region": "eu", "retries": "3"}
