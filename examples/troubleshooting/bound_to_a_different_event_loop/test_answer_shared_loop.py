@@ -3,6 +3,7 @@
 
 # docs/troubleshooting/bound-to-a-different-event-loop.md:245
 import asyncio
+from unittest.mock import AsyncMock, MagicMock
 
 import pytest
 import pytest_asyncio
@@ -39,3 +40,13 @@ async def test_asks_the_question(shared_connection):
 async def test_asks_another_on_the_same_connection(shared_connection):
     reader, writer = shared_connection
     assert await ask(reader, writer, "weather?") == "?"
+
+
+async def test_sends_the_whole_question_before_reading():
+    reader = AsyncMock()
+    reader.readline.return_value = b"42\n"
+    writer = MagicMock()
+    writer.drain = AsyncMock()
+    assert await ask(reader, writer, "meaning?") == "42"
+    writer.write.assert_called_once_with(b"meaning?\n")
+    writer.drain.assert_awaited_once_with()
