@@ -2,6 +2,8 @@
 # Blocks at docs/how-to/fake-time-in-async-tests.md lines 147.
 
 # docs/how-to/fake-time-in-async-tests.md:147
+import asyncio
+import time
 from datetime import datetime, timezone
 from unittest.mock import AsyncMock, MagicMock
 
@@ -16,9 +18,11 @@ async def test_a_token_is_kept_for_five_minutes():
     issuer = MagicMock()
     issuer.issue = AsyncMock(side_effect=["tok-1", "tok-2"])
     cache = TokenCache(issuer)
+    loop = asyncio.get_running_loop()
 
     with freeze_time("2026-03-01 12:00:00", real_asyncio=True) as clock:
         assert datetime.now(timezone.utc) == datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
+        assert loop.time() != time.monotonic()  # frozen monotonic; the loop's is real
         assert await cache.token() == "tok-1"
         clock.tick(299)
         assert await cache.token() == "tok-1"
