@@ -13,7 +13,10 @@ from freezegun import freeze_time
 async def test_a_sleep_never_ends_while_time_is_frozen():
     with freeze_time("2026-03-01 12:00:00"):
         sleeper = asyncio.create_task(asyncio.sleep(0.01))
+        deadline = asyncio.create_task(asyncio.wait_for(asyncio.Event().wait(), timeout=0.01))
         await asyncio.to_thread(time.sleep, 0.05)  # real time passes; the loop's does not
 
         assert not sleeper.done()
+        assert not deadline.done()
         sleeper.cancel()
+        deadline.cancel()
