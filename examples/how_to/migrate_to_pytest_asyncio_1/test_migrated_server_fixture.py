@@ -27,3 +27,14 @@ async def test_reply_is_upper_case(upper_port):
         assert await client.ask("two words") == "TWO WORDS"
     finally:
         await client.close()
+
+
+@pytest.mark.asyncio
+async def test_service_hangs_up_after_the_last_line(upper_port):
+    reader, writer = await asyncio.open_connection("127.0.0.1", upper_port)
+    writer.write(b"bye\n")
+    writer.write_eof()
+    # read() returns once the service closes its side; the timeout only bounds a bug
+    assert await asyncio.wait_for(reader.read(), timeout=1) == b"BYE\n"
+    writer.close()
+    await writer.wait_closed()
