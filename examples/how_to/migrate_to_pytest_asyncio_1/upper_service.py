@@ -4,8 +4,9 @@
 # docs/how-to/migrate-to-pytest-asyncio-1.md:43
 async def serve_upper(reader, writer):
     """Answer each line with the same line in upper case, until the client leaves."""
-    while line := await reader.readline():
-        writer.write(line.upper())
-        await writer.drain()
-    writer.close()
-    await writer.wait_closed()
+    try:
+        while line := await reader.readline():
+            writer.write(line.upper())
+            await writer.drain()
+    finally:
+        writer.close()  # also when the test's loop ends and cancels this handler
