@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from line_client import LineClient
+from upper_line_client import LineClient
 from upper_service import serve_upper
 
 

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 import pytest_asyncio
 
-from line_client import LineClient
+from upper_line_client import LineClient
 from upper_service import serve_upper
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

@@ -8,7 +8,7 @@ import pytest
 import pytest_asyncio
 import uvloop
 
-from line_client import LineClient
+from upper_line_client import LineClient
 from upper_service import serve_upper
 
 
