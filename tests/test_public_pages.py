@@ -11,7 +11,9 @@ import pytest
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 PAGES = sorted(DOCS.rglob("*.md"))
 _PRIVATE = re.compile(
-    r"\b(?:internal|original|source|seed)\s+guides?\b|(?<![\w-])seeds?(?![\w-])|guides? this one replaces",
+    r"\b(?:internal|original|source|seed)\s+guides?\b"
+    r"|(?<![\w-])seeds?(?![\w-])"
+    r"|guides? this one replaces",
     re.IGNORECASE,
 )
 
