@@ -11,6 +11,10 @@ UNSET = (
     "PytestDeprecationWarning: The configuration option "
     '"asyncio_default_fixture_loop_scope" is unset.'
 )
+FUTURE = (
+    "Future versions of pytest-asyncio will default the loop scope for asynchronous "
+    'fixtures to "function" scope.'
+)
 
 
 def run_pytest(folder, *settings):
@@ -27,6 +31,7 @@ def test_unset_scope_warns(tmp_path):
 
     assert run.returncode == pytest.ExitCode.OK
     assert UNSET in run.stderr
+    assert FUTURE in run.stderr
 
 
 def test_unset_scope_stops_the_run_when_warnings_are_errors(tmp_path):
