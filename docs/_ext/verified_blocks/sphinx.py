@@ -533,6 +533,9 @@ def setup(app: Sphinx) -> dict[str, object]:
     app.connect("build-finished", _write_zips)
     app.connect("build-finished", _list_skipped)
     app.connect("html-collect-pages", _keep_index_entries)
+    from . import paste  # the "paste your error" box, fed by the same catalog
+
+    paste.setup(app)
     # env_version: bump when what the directives store in the environment, or the nodes
     # they make, change (4: troubleshooting blocks index their error messages; 5: the
     # catalog kept per page lists a session's tracebacks), so that an existing build reads

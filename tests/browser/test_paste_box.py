@@ -1,0 +1,125 @@
+"""The "paste your error" box finds a reader's own message, with their names in it, works
+in the page alone, and never treats what is pasted as HTML."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Page, Request, expect
+
+from conftest import Site, Tab
+from reader_messages import TRACEBACK, VARIANTS
+
+BOXES = ["index.html", "reference/error-index.html"]
+
+
+def paste(page: Page, text: str) -> list[str]:
+    """Put `text` in the box as a paste does, and return the result pages, best first."""
+    box = page.locator("[data-paste-box]").first
+    # what a paste does: the whole text at once, then one input event (fill() would take
+    # minutes over the protocol for a traceback of thousands of lines)
+    box.locator("textarea").evaluate(
+        "(area, text) => { area.value = text; area.dispatchEvent(new Event('input')); }", text
+    )
+    expect(box).to_have_attribute("data-state", "done")
+    hrefs = box.locator(".paste-box-results a").evaluate_all("links => links.map(a => a.href)")
+    return [urlsplit(href).path.lstrip("/") for href in hrefs]
+
+
+def test_every_troubleshooting_entry_has_reader_variants(site: Site) -> None:
+    entries = {p.removesuffix(".html") for p in site.pages if p.startswith("troubleshooting/")}
+    assert entries == set(VARIANTS), (
+        f"write reader-style messages in tests/browser/reader_messages.py for: "
+        f"{sorted(entries - set(VARIANTS))}; no such entry: {sorted(set(VARIANTS) - entries)}"
+    )
+
+
+@pytest.mark.parametrize("box_page", BOXES)
+def test_each_reader_message_finds_its_entry_in_the_first_three(
+    new_tab: Callable[..., Tab], box_page: str
+) -> None:
+    tab = new_tab()
+    page = tab.open(box_page)
+    missed = []
+    for entry, messages in VARIANTS.items():
+        for message in messages:
+            found = paste(page, message)
+            if f"{entry}.html" not in found[:3]:
+                missed.append(f"{message[:90]!r} -> {found[:3]} (expected {entry})")
+    assert not missed, "\n".join(missed)
+    tab.assert_clean()
+
+
+def test_a_result_links_to_the_block_that_verifies_the_message(
+    new_tab: Callable[..., Tab],
+) -> None:
+    tab = new_tab()
+    page = tab.open("index.html")
+    paste(page, "E   RuntimeError: Session is closed")
+    link = page.locator("[data-paste-box] .paste-box-results a").first
+    with page.expect_navigation():
+        link.click()
+    assert page.url.split("#")[0].endswith("troubleshooting/session-is-closed.html")
+    anchor = page.url.split("#")[1]
+    expect(page.locator(f"[id='{anchor}']")).to_contain_text("Session is closed")
+    tab.assert_clean()
+
+
+def test_a_message_nobody_verified_says_so(new_tab: Callable[..., Tab]) -> None:
+    tab = new_tab()
+    page = tab.open("index.html")
+    assert paste(page, "ZeroDivisionError: division by zero") == []
+    expect(page.locator(".paste-box-none")).to_be_visible()
+    tab.assert_clean()
+
+
+def test_pasted_markup_is_text_and_nothing_runs(new_tab: Callable[..., Tab]) -> None:
+    tab = new_tab()
+    page = tab.open("index.html")
+    markup = (
+        '<img src="x" onerror="window.pwned = 1"><script>window.pwned = 2</script>\n'
+        "<b>RuntimeError: Session is closed</b>\n"
+        'E   RuntimeError: <svg onload="window.pwned = 3"> Event loop is closed'
+    )
+    paste(page, markup)
+    box = page.locator("[data-paste-box]")
+    assert page.evaluate("window.pwned") is None
+    assert box.locator(".paste-box-results img, .paste-box-results script").count() == 0
+    assert box.locator(".paste-box-results svg, .paste-box-results b").count() == 0
+    tab.assert_clean()
+
+
+def test_nothing_is_sent_or_kept(new_tab: Callable[..., Tab]) -> None:
+    tab = new_tab()
+    page = tab.open("index.html")
+    page.wait_for_load_state("networkidle")
+    requests: list[Request] = []
+    page.on("request", lambda request: requests.append(request))
+    paste(page, "E   RuntimeError: Event loop is closed")
+    page.wait_for_timeout(200)  # anything the paste would send has left by now
+    assert [r.url for r in requests] == []
+    stored = page.evaluate("() => [localStorage.length, sessionStorage.length, document.cookie]")
+    assert stored == [0, 0, ""]
+    tab.assert_clean()
+
+
+def test_a_traceback_of_thousands_of_lines_stays_responsive(
+    new_tab: Callable[..., Tab],
+) -> None:
+    frames = "".join(
+        f'  File "/srv/app/module_{n}.py", line {n}, in handler_{n}\n    await step_{n}()\n'
+        for n in range(3000)
+    )
+    text = TRACEBACK.format(error=frames + "E   RuntimeError: Event loop is closed")
+    tab = new_tab()
+    page = tab.open("index.html")
+    started = time.perf_counter()
+    found = paste(page, text)
+    took = time.perf_counter() - started
+    assert found[:1] == ["troubleshooting/event-loop-is-closed.html"]
+    # generous for a loaded 2-CPU machine; the match itself takes a few tens of ms
+    assert took < 5, f"{len(text.splitlines())} lines took {took:.1f} s"
+    tab.assert_clean()
