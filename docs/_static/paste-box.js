@@ -103,11 +103,31 @@
     box.dataset.state = "ready";
   }
 
+  /* On the search page: Sphinx's search needs every word of the query, so a message with
+   * the reader's own names in it finds nothing there. Show the entries that verify it
+   * above Sphinx's results, matched as the box matches. */
+  function searchPage(entries) {
+    const results = document.getElementById("search-results");
+    const query = new URLSearchParams(window.location.search).get("q");
+    if (!results || !query || !query.trim()) return;
+    const found = match(entries, query);
+    if (found.length === 0) return;
+    const section = document.createElement("section");
+    section.className = "verified-matches";
+    const heading = document.createElement("h2");
+    heading.textContent = "Entries that verify this message";
+    const list = document.createElement("ol");
+    list.className = "paste-box-results";
+    show(list, found, document.documentElement.dataset.content_root || "", true);
+    section.append(heading, list);
+    results.before(section);
+  }
+
   function init() {
-    const boxes = document.querySelectorAll("[data-paste-box]");
-    if (boxes.length === 0 || !Array.isArray(window.VERIFIED_ERRORS)) return;
+    if (!Array.isArray(window.VERIFIED_ERRORS)) return;
     const entries = prepare(window.VERIFIED_ERRORS);
-    boxes.forEach((box) => start(box, entries));
+    document.querySelectorAll("[data-paste-box]").forEach((box) => start(box, entries));
+    searchPage(entries);
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);

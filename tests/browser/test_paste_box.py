@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 from playwright.sync_api import Page, Request, expect
@@ -122,4 +122,23 @@ def test_a_traceback_of_thousands_of_lines_stays_responsive(
     assert found[:1] == ["troubleshooting/event-loop-is-closed.html"]
     # generous for a loaded 2-CPU machine; the match itself takes a few tens of ms
     assert took < 5, f"{len(text.splitlines())} lines took {took:.1f} s"
+    tab.assert_clean()
+
+
+def test_the_search_page_shows_the_entries_for_a_readers_message(
+    new_tab: Callable[..., Tab],
+) -> None:
+    """Sphinx's own search needs every word of the query; above its results, the search
+    page shows the entries whose verified message matches, as the box does."""
+    tab = new_tab()
+    missed = []
+    for entry, messages in VARIANTS.items():
+        for message in messages:
+            page = tab.open(f"search.html?q={quote(message)}")
+            section = page.locator(".verified-matches")
+            hrefs = section.locator("a").evaluate_all("links => links.map(a => a.href)")
+            found = [urlsplit(href).path.lstrip("/") for href in hrefs]
+            if f"{entry}.html" not in found[:3]:
+                missed.append(f"{message[:90]!r} -> {found[:3]} (expected {entry})")
+    assert not missed, "\n".join(missed)
     tab.assert_clean()
