@@ -8,7 +8,7 @@ from collections.abc import Callable
 from urllib.parse import quote, urlsplit
 
 import pytest
-from playwright.sync_api import Page, Request, expect
+from playwright.sync_api import Locator, Page, Request, expect
 
 from conftest import Site, Tab
 from reader_messages import TRACEBACK, VARIANTS
@@ -25,8 +25,25 @@ def paste(page: Page, text: str) -> list[str]:
         "(area, text) => { area.value = text; area.dispatchEvent(new Event('input')); }", text
     )
     expect(box).to_have_attribute("data-state", "done")
-    hrefs = box.locator(".paste-box-results a").evaluate_all("links => links.map(a => a.href)")
+    return result_pages(box.locator(".paste-box-results"))
+
+
+def result_pages(results: Locator) -> list[str]:
+    """The pages the links in `results` lead to, in order, relative to the site's root."""
+    hrefs = results.locator("a").evaluate_all("links => links.map(a => a.href)")
     return [urlsplit(href).path.lstrip("/") for href in hrefs]
+
+
+def assert_each_variant_in_the_first_three(find: Callable[[str], list[str]]) -> None:
+    """`find` gives the result pages for a message: every reader-style message of every
+    entry has its entry among the first three."""
+    missed = []
+    for entry, messages in VARIANTS.items():
+        for message in messages:
+            found = find(message)
+            if f"{entry}.html" not in found[:3]:
+                missed.append(f"{message[:90]!r} -> {found[:3]} (expected {entry})")
+    assert not missed, "\n".join(missed)
 
 
 def test_every_troubleshooting_entry_has_reader_variants(site: Site) -> None:
@@ -43,13 +60,7 @@ def test_each_reader_message_finds_its_entry_in_the_first_three(
 ) -> None:
     tab = new_tab()
     page = tab.open(box_page)
-    missed = []
-    for entry, messages in VARIANTS.items():
-        for message in messages:
-            found = paste(page, message)
-            if f"{entry}.html" not in found[:3]:
-                missed.append(f"{message[:90]!r} -> {found[:3]} (expected {entry})")
-    assert not missed, "\n".join(missed)
+    assert_each_variant_in_the_first_three(lambda message: paste(page, message))
     tab.assert_clean()
 
 
@@ -131,14 +142,10 @@ def test_the_search_page_shows_the_entries_for_a_readers_message(
     """Sphinx's own search needs every word of the query; above its results, the search
     page shows the entries whose verified message matches, as the box does."""
     tab = new_tab()
-    missed = []
-    for entry, messages in VARIANTS.items():
-        for message in messages:
-            page = tab.open(f"search.html?q={quote(message)}")
-            section = page.locator(".verified-matches")
-            hrefs = section.locator("a").evaluate_all("links => links.map(a => a.href)")
-            found = [urlsplit(href).path.lstrip("/") for href in hrefs]
-            if f"{entry}.html" not in found[:3]:
-                missed.append(f"{message[:90]!r} -> {found[:3]} (expected {entry})")
-    assert not missed, "\n".join(missed)
+
+    def search(message: str) -> list[str]:
+        page = tab.open(f"search.html?q={quote(message)}")
+        return result_pages(page.locator(".verified-matches"))
+
+    assert_each_variant_in_the_first_three(search)
     tab.assert_clean()

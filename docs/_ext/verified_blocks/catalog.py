@@ -11,14 +11,12 @@ the error of the entry, whatever it looks like (pytest's own messages, such as
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .pages import _PARSER
-from .spec import Block, Versioned
+from .spec import ERROR_LINE, Block, Versioned
 
-_ERROR_LINE = re.compile(r"(?:[a-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Warning|Mismatch)\b")
 TROUBLESHOOTING = "docs/troubleshooting/"
 
 
@@ -76,7 +74,7 @@ def _error_line(text: str, first: bool) -> str | None:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if first and lines:
         return lines[0]
-    return next((line for line in lines if _ERROR_LINE.match(line)), None)
+    return next((line for line in lines if ERROR_LINE.match(line)), None)
 
 
 def _headings(text: str, line: int) -> tuple[str, str]:

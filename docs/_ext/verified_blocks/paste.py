@@ -19,7 +19,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+
 from .catalog import Shown
+from .spec import is_bare_name
 
 #: The parts of a message that are the guide's own names or numbers, each with what
 #: matches any reader's counterpart (JavaScript regular-expression syntax, which for these
@@ -116,7 +121,7 @@ def entries(shown: list[Shown]) -> list[dict[str, object]]:
         docname = item.block.page.removeprefix("docs/").removesuffix(".md")
         where = item.title if item.section == item.title else f"{item.title} › {item.section}"
         for message in dict.fromkeys([item.messages.base, *item.messages.since.values()]):
-            if re.fullmatch(r"[\w.]+", message.strip()):
+            if is_bare_name(message):
                 continue  # a bare class name says nothing a reader's line would not
             key = (docname, message)
             if key in out:
@@ -157,28 +162,27 @@ BOX = """\
 """
 
 
-def setup(app) -> None:  # noqa: ANN001 - Sphinx's application
+class PasteBoxDirective(SphinxDirective):
+    """```` ```{paste-your-error} ```` : the box, where a page wants one."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        return [nodes.raw("", BOX, format="html")]
+
+
+def _write(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    from .sphinx import errors_on_pages  # sphinx.py imports this module in its setup()
+
+    shown, _errors = errors_on_pages(app.env, Path(app.config.verified_blocks_root))
+    write_data(Path(app.outdir), shown)
+
+
+def setup(app: Sphinx) -> None:
     """The ``{paste-your-error}`` directive, its script, and its data at the end of a build."""
-    from docutils import nodes
-    from sphinx.util.docutils import SphinxDirective
-
-    class PasteBoxDirective(SphinxDirective):
-        """```` ```{paste-your-error} ```` : the box, where a page wants one."""
-
-        has_content = False
-
-        def run(self) -> list[nodes.Node]:
-            return [nodes.raw("", BOX, format="html")]
-
-    def write(app, exception: Exception | None) -> None:  # noqa: ANN001
-        if exception is not None or app.builder.format != "html":
-            return
-        from .sphinx import errors_on_pages
-
-        shown, _errors = errors_on_pages(app.env, Path(app.config.verified_blocks_root))
-        write_data(Path(app.outdir), shown)
-
     app.add_directive("paste-your-error", PasteBoxDirective)
     app.add_js_file("verified-errors.js")
     app.add_js_file("paste-box.js", defer="defer")
-    app.connect("build-finished", write)
+    app.connect("build-finished", _write)

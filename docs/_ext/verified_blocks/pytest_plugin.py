@@ -35,7 +35,7 @@ import pytest
 
 from . import manifest
 from .manifest import ExampleFile
-from .spec import Block, fingerprint, version_key
+from .spec import ERROR_LINE, Block, fingerprint, is_bare_name, version_key
 
 VERSION = f"{sys.version_info.major}.{sys.version_info.minor}"
 _CONFIG_FILES = ("pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
@@ -450,10 +450,6 @@ def _expect_lines(block: Block, want: list[str], result: pytest.RunResult, summa
             )
 
 
-#: An expected line that starts with an exception or warning class, as catalog.py reads them.
-_ERROR_START = re.compile(r"(?:[a-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Warning|Mismatch)\b")
-
-
 def _whole(line: str) -> re.Pattern[str]:
     """``line`` as a pattern that matches a printed line only where pytest prints it whole.
 
@@ -466,13 +462,13 @@ def _whole(line: str) -> re.Pattern[str]:
     Any other line must not start or end inside a word: ``1 passed`` is not in ``11 passed``.
     """
     text = re.escape(line)
-    if _ERROR_START.match(line):
+    if ERROR_LINE.match(line):
         where = [r"[\sE|+-]*", r"(?:FAILED|ERROR) .* - "]
-        if " " in line.strip():
+        if is_bare_name(line):  # not the start of a longer name
+            end = r"(?![\w.])"
+        else:
             where.append(r".*:\d+: ")
             end = ""
-        else:  # a bare name: not the start of a longer one
-            end = r"(?![\w.])"
         return re.compile(rf"^(?:{'|'.join(where)}){text}{end}")
     start = r"(?<![\w.])" if re.match(r"[\w.]", line) else ""
     end = r"(?!\w)" if re.search(r"\w$", line) else ""

@@ -35,6 +35,7 @@ from .spec import (
     DirectiveSyntax,
     build_block,
     fingerprint,
+    is_bare_name,
     version_key,
     version_label,
 )
@@ -91,7 +92,7 @@ class ExampleDirective(DirectiveSyntax, SphinxDirective):
         wordings = [
             text
             for text in dict.fromkeys([messages.base, *messages.since.values()])
-            if not re.fullmatch(r"[\w.]+", text.strip())
+            if not is_bare_name(text)
         ]
         if not wordings:
             return []
