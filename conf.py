@@ -1,13 +1,12 @@
 """Sphinx configuration for the Async Testing Guide (pages in docs/)."""
 
 import os
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+# The toolchain is installed in the docs session (`pip install -e .[sphinx]`).
+from verified_blocks.pages import MYST_EXTENSIONS
 
-from verified_blocks.pages import MYST_EXTENSIONS  # noqa: E402 - needs the path above
+ROOT = Path(__file__).resolve().parent
 
 project = "Async Testing Guide"
 author = "The Async Testing Guide authors"
@@ -24,7 +23,7 @@ extensions = [
 ]
 
 root_doc = "index"
-exclude_patterns = ["_build", "_ext", "**/.*"]
+exclude_patterns = ["_build", "**/.*"]
 myst_enable_extensions = MYST_EXTENSIONS
 myst_heading_anchors = 3
 # Error messages must read exactly as Python prints them: no curly quotes, so that a

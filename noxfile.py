@@ -4,7 +4,7 @@ nox                      # lint, toolchain tests, drift check, examples on 3.10-
                          # coverage, flakes, lowest versions, mutants, docs, browser
 nox -s docs              # build the site into _build/html
 nox -s browser           # Chromium over the built site: links, console, copy, tabs, search
-nox -s examples-3.12 -- docs/how-to/await-a-mock.md   # one page, one Python
+nox -s examples-3.12 -- docs/how-to/test-error-handling.md   # one page, one Python
 nox -s bench             # medians and ratios against the budgets, in _build/bench.md
 """
 
@@ -45,13 +45,15 @@ COVERAGE_PYTHON = "3.13"
 FLAKES_PYTHON = "3.13"
 FLAKE_RUNS = 20
 REPORTS = "_build/reports"
-TOOLCHAIN = {"PYTHONPATH": str(ROOT / "docs" / "_ext")}
+# The toolchain (pyproject.toml), installed into every session that needs it: as it is for
+# the pytest plugin, with an extra where pages are read (MyST), the site built or coverage taken.
+PACKAGE = ("-e", ".")
 
 
 def _extract(session: nox.Session, *args: str) -> None:
     """Run the extractor (it needs MyST's parser, nothing else)."""
-    session.install("-c", "docs/requirements.txt", "myst-parser")
-    session.run("python", "-m", "verified_blocks.extract", *args, env=TOOLCHAIN)
+    session.install("-c", "docs/requirements.txt", "-e", ".[pages]")
+    session.run("python", "-m", "verified_blocks.extract", *args)
 
 
 @nox.session(python=DOCS_PYTHON)
@@ -72,7 +74,7 @@ def examples(session: nox.Session) -> None:
 
     The full run writes _build/reports/<python>.json, which the site's badges read.
     """
-    session.install("-r", "requirements.txt")
+    session.install("-r", "requirements.txt", *PACKAGE)
     pages = [a for a in session.posargs if a.endswith(".md")]
     rest = [a for a in session.posargs if not a.endswith(".md")]
     targets = [_examples_folder(session, page) for page in pages] or ["examples"]
@@ -99,7 +101,7 @@ def lowest(session: nox.Session) -> None:
     tests/requirements-lowest.txt (their own dependencies at their newest), in a fresh
     environment every time; a bound that cannot be installed as stated is an error.
     """
-    session.install("--resolution=lowest-direct", "-r", LOWEST)
+    session.install("--resolution=lowest-direct", "-r", LOWEST, *PACKAGE)
     bounds = {}
     for line in Path(LOWEST).read_text(encoding="utf-8").splitlines():
         name, sep, version = line.partition("#")[0].partition(">=")
@@ -134,7 +136,7 @@ def _release(version: str) -> tuple[int, ...]:
 @nox.session(python=DOCS_PYTHON)
 def docs(session: nox.Session) -> None:
     """Build the site into _build/html, warnings as errors, badges from _build/reports."""
-    session.install("-r", "docs/requirements.txt")
+    session.install("-r", "docs/requirements.txt", "-e", ".[sphinx]")
     session.run(
         "python",
         "-m",
@@ -170,7 +172,7 @@ def browser(session: nox.Session) -> None:
 @nox.session(name="docs-live", python=DOCS_PYTHON, default=False)
 def docs_live(session: nox.Session) -> None:
     """Serve the site on http://127.0.0.1:8000 and rebuild it when a page changes."""
-    session.install("-r", "docs/requirements.txt")
+    session.install("-r", "docs/requirements.txt", "-e", ".[sphinx]")
     session.run(
         "sphinx-autobuild",
         "-n",
@@ -178,7 +180,7 @@ def docs_live(session: nox.Session) -> None:
         "-c",
         ".",
         "--watch",
-        "docs/_ext",
+        "src",
         "docs",
         "_build/html-live",
         *session.posargs,
@@ -191,11 +193,11 @@ def mutants(session: nox.Session) -> None:
 
     `-- docs/PAGE.md` mutates only that page; `-- --list` lists the mutants without running
     them. Writes killed/total per page to _build/mutants.md and _build/mutants.json, and fails
-    while a mutant survives that docs/_ext/verified_blocks/mutants_equivalent.toml does not
+    while a mutant survives that docs/mutants_equivalent.toml does not
     explain, or an entry there explains no surviving mutant.
     """
-    session.install("-r", "requirements.txt", "-c", "docs/requirements.txt", "myst-parser")
-    session.run("python", "-m", "verified_blocks.mutants", *session.posargs, env=TOOLCHAIN)
+    session.install("-r", "requirements.txt", "-c", "docs/requirements.txt", "-e", ".[pages]")
+    session.run("python", "-m", "verified_blocks.mutants", *session.posargs)
 
 
 @nox.session(python=DOCS_PYTHON)
@@ -203,7 +205,7 @@ def lint(session: nox.Session) -> None:
     """ruff over the toolchain, its tests and the generated examples."""
     session.install("-c", "tests/requirements.txt", "ruff")
     session.run("ruff", "check", *(session.posargs or ["."]))
-    session.run("ruff", "format", "--check", "docs/_ext", "tests", "noxfile.py", "conf.py")
+    session.run("ruff", "format", "--check", "src", "tests", "bench", "noxfile.py", "conf.py")
 
 
 @nox.session(python=COVERAGE_PYTHON)
@@ -213,8 +215,8 @@ def coverage(session: nox.Session) -> None:
     `-- docs/PAGE.md` checks only that page. See verified_blocks/page_coverage.py for what
     counts as code under test.
     """
-    session.install("-r", "requirements.txt", "-c", "tests/requirements.txt", "coverage")
-    session.run("python", "-m", "verified_blocks.page_coverage", *session.posargs, env=TOOLCHAIN)
+    session.install("-r", "requirements.txt", "-c", "tests/requirements.txt", "-e", ".[coverage]")
+    session.run("python", "-m", "verified_blocks.page_coverage", *session.posargs)
 
 
 @nox.session(python=FLAKES_PYTHON)
@@ -224,7 +226,9 @@ def flakes(session: nox.Session) -> None:
     Each run has a new pytest-randomly seed, printed; `-- --randomly-seed=N` (or any other
     pytest option) is passed to every run, so a failing seed can be replayed.
     """
-    session.install("-r", "requirements.txt", "-c", "tests/requirements.txt", "pytest-randomly")
+    session.install(
+        "-r", "requirements.txt", "-c", "tests/requirements.txt", "pytest-randomly", *PACKAGE
+    )
     out = Path("_build/flakes")
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
@@ -265,18 +269,23 @@ def _failed_tests(junit: Path) -> list[str]:
 @nox.session(python=DOCS_PYTHON)
 def tests(session: nox.Session) -> None:
     """The toolchain's own tests: extractor, plugin, Sphinx extension, bad input."""
-    session.install("-r", "tests/requirements.txt")
-    session.run("python", "-m", "pytest", "tests", *session.posargs, env=TOOLCHAIN)
+    session.install("-r", "tests/requirements.txt", *PACKAGE)
+    session.run("python", "-m", "pytest", "tests", *session.posargs)
 
 
 @nox.session(python=DOCS_PYTHON, default=False)
 def fuzz(session: nox.Session) -> None:
     """Feed the extractor thousands of generated pages (`nox -s tests` feeds it 200 a test)."""
-    session.install("-r", "tests/requirements.txt")
+    session.install("-r", "tests/requirements.txt", *PACKAGE)
     session.run(
-        *("python", "-m", "pytest", "tests/test_fuzz_extract.py", "--hypothesis-profile=fuzz"),
+        *(
+            "python",
+            "-m",
+            "pytest",
+            "tests/toolchain/test_fuzz_extract.py",
+            "--hypothesis-profile=fuzz",
+        ),
         *("--hypothesis-show-statistics", *session.posargs),
-        env=TOOLCHAIN,
     )
 
 
@@ -287,6 +296,5 @@ def bench(session: nox.Session) -> None:
     Medians of repeated runs and ratios, never single times (`-- --help` for options).
     It runs a full `nox` too, to show where its time goes.
     """
-    session.install("-r", "tests/bench/requirements.txt")
-    bench_path = os.pathsep.join([TOOLCHAIN["PYTHONPATH"], str(ROOT / "tests")])
-    session.run("python", "-m", "bench", *session.posargs, env={"PYTHONPATH": bench_path})
+    session.install("-r", "bench/requirements.txt", *PACKAGE)
+    session.run("python", "-m", "bench", *session.posargs)

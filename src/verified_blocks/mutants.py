@@ -53,11 +53,8 @@ from .spec import Block, BlockError, Versioned, version_key
 #: The interpreter the mutants run on decides which ``:raises-3.X:`` text applies.
 VERSION = f"{sys.version_info.major}.{sys.version_info.minor}"
 
-#: The toolchain the temporary copies run with (this package's parent folder).
-EXT = Path(__file__).resolve().parent.parent
-
-#: The reviewed list of equivalent mutants, beside this module.
-EQUIVALENT = Path(__file__).with_name("mutants_equivalent.toml")
+#: The reviewed list of equivalent mutants: data about pages, so it lives beside them.
+EQUIVALENT = Path("docs", "mutants_equivalent.toml")
 
 KILLED, SURVIVED, EQUIVALENT_STATUS, ERROR = "killed", "survived", "equivalent", "error"
 
@@ -613,13 +610,9 @@ def _compiles(source: _Source, placed: Placed, code: str) -> bool:
 
 
 def _write_page(where: Path, page: str, blocks: list[Block]) -> str:
-    """Extract one page into ``where/examples`` beside the toolchain; its folder."""
+    """Extract one page into ``where/examples`` (its conftest loads the installed plugin)."""
     tree, _ = extract.plan({page: blocks})
     extract.write_tree(tree, where / "examples")
-    (where / "docs").mkdir(exist_ok=True)
-    link = where / "docs" / "_ext"
-    if not link.exists():
-        link.symlink_to(EXT, target_is_directory=True)
     return extract.folder_of(page)
 
 
@@ -1035,7 +1028,9 @@ def main(argv: list[str] | None = None) -> int:
         "--timeout", type=float, default=120, help="most seconds a mutant may run (default 120)"
     )
     parser.add_argument("--out", type=Path, help="report folder (default: ROOT/_build)")
-    parser.add_argument("--equivalent", type=Path, default=EQUIVALENT, help="reviewed list")
+    parser.add_argument(
+        "--equivalent", type=Path, help=f"reviewed list (default: ROOT/{EQUIVALENT.as_posix()})"
+    )
     parser.add_argument("--list", action="store_true", help="list the mutants, run none")
     args = parser.parse_args(argv)
     root = args.root.resolve()
@@ -1046,7 +1041,7 @@ def main(argv: list[str] | None = None) -> int:
         if not (root / page).is_file():
             parser.error(f"{page}: no such page under {root}")
     try:
-        equivalents = load_equivalents(args.equivalent)
+        equivalents = load_equivalents(args.equivalent or root / EQUIVALENT)
     except EquivalentsError as error:
         parser.error(str(error))
     if args.list:

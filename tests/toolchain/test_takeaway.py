@@ -18,7 +18,7 @@ import pytest
 from verified_blocks.spec import version_key
 from verified_blocks.takeaway import bundles
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BUNDLES = bundles(ROOT)
 
 

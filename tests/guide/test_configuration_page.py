@@ -7,7 +7,7 @@ from pathlib import Path
 from verified_blocks import extract
 from verified_blocks.pages import read_page
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PAGE = "docs/reference/configuration.md"
 
 

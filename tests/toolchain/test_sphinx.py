@@ -11,8 +11,6 @@ from pathlib import Path
 from sphinx.cmd.build import build_main
 
 CONF = """
-import sys
-sys.path.insert(0, {ext!r})
 extensions = ["myst_parser", "sphinx_design", "verified_blocks.sphinx"]
 verified_blocks_root = {root!r}
 exclude_patterns = ["_build"]
@@ -36,8 +34,7 @@ asyncio.run(MagicMock()())
 def build(root: Path, page: str) -> tuple[int, str, str]:
     docs = root / "docs"
     docs.mkdir(parents=True)
-    ext = Path(__file__).resolve().parents[1] / "docs" / "_ext"
-    (root / "conf.py").write_text(CONF.format(ext=str(ext), root=str(root)))
+    (root / "conf.py").write_text(CONF.format(root=str(root)))
     (docs / "index.md").write_text(page)
     out = root / "_build" / "html"
     warnings = root / "warnings.txt"

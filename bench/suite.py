@@ -30,7 +30,6 @@ from .timing import (
     paired_ratio,
 )
 
-EXTENSIONS = str(ROOT / "docs" / "_ext")
 #: The page touched for the incremental docs build: a how-to with several blocks.
 TOUCHED_PAGE = "docs/how-to/test-timeouts-without-waiting.md"
 
@@ -120,7 +119,6 @@ def extraction(ctx: Context) -> list[Row]:
     out = root / "examples"
     command = Command(
         [ctx.python, "-m", "verified_blocks.extract", "--root", str(root)],
-        env=child_env(PYTHONPATH=EXTENSIONS),
         expect=r"examples/: \d+ files from \d+ pages",
         before=lambda: shutil.rmtree(out, ignore_errors=True),
     )
@@ -160,8 +158,9 @@ def _counts(output: str) -> dict[str, int]:
     return {k: int(n) for n, k in re.findall(r"(\d+) (passed|failed|errors?|skipped)", line)}
 
 
-def _plain_env(examples: Path) -> dict[str, str]:
-    """What plain pytest needs to import the pages' modules: every page folder on the path.
+def _plain_args(examples: Path) -> list[str]:
+    """What plain pytest needs to import the pages' modules: every page folder on its
+    ``pythonpath`` (pytest's own option).
 
     The plugin does this (pytest_configure); examples/conftest.py loads it by the name
     ``verified_blocks.pytest_plugin``, which is what ``-p no:`` must name. Only page
@@ -170,7 +169,7 @@ def _plain_env(examples: Path) -> dict[str, str]:
     """
     files = manifest.load(examples / manifest.MANIFEST)
     folders = sorted({str((examples / rel).parent) for rel in files})
-    return child_env(PYTHONPATH=os.pathsep.join([EXTENSIONS, *folders]))
+    return ["-o", "pythonpath=" + " ".join(shlex.quote(folder) for folder in folders)]
 
 
 PLAIN = ["-p", "no:verified_blocks.pytest_plugin"]
@@ -187,13 +186,12 @@ def _make_examples_commands(ctx: Context) -> dict[str, Command]:
     modules = _plain_test_modules()
     paths = [f"examples/{f.path}" for f in modules]
     pytest = [ctx.python, "-m", "pytest", "-c", "examples/pytest.ini", "-q"]
-    toolchain = child_env(PYTHONPATH=EXTENSIONS)
     commands = {
-        "ours": Command([*pytest, *paths], env=toolchain, expect=r"\d+ passed"),
+        "ours": Command([*pytest, *paths], expect=r"\d+ passed"),
         "plain": Command(
-            [*pytest, *PLAIN, *paths], env=_plain_env(ROOT / "examples"), expect=r"\d+ passed"
+            [*pytest, *PLAIN, *_plain_args(ROOT / "examples"), *paths], expect=r"\d+ passed"
         ),
-        "ours_all": Command([*pytest, "examples"], env=toolchain, expect=r"\d+ passed"),
+        "ours_all": Command([*pytest, "examples"], expect=r"\d+ passed"),
     }
     outputs = {name: command.output() for name, command in commands.items()}
     if _counts(outputs["ours"]) != _counts(outputs["plain"]):
@@ -231,7 +229,7 @@ def examples(ctx: Context) -> list[Row]:
             **_ratio(samples, "ours", "plain", "cpu"),
             budget=("<=", 1.10),
             note="plain: `-p no:verified_blocks.pytest_plugin`, every page folder on "
-            "PYTHONPATH (without them its collection fails: the tests import their page's "
+            "pytest's pythonpath (without them its collection fails: the tests import their page's "
             "modules, and the plugin is what puts the folders on sys.path)",
         ),
         Row(
@@ -250,11 +248,11 @@ def examples(ctx: Context) -> list[Row]:
 
 _TOOL_REQUIREMENTS = {
     "ours": ["-r", str(ROOT / "requirements.txt"), "-c", str(ROOT / "docs" / "requirements.txt")]
-    + ["myst-parser"],
-    "sybil": ["-r", str(ROOT / "tests" / "bench" / "requirements-sybil.txt")],
+    + ["-e", f"{ROOT}[pages]"],
+    "sybil": ["-r", str(ROOT / "bench" / "requirements-sybil.txt")],
     "pytest-markdown-docs": [
         "-r",
-        str(ROOT / "tests" / "bench" / "requirements-markdown-docs.txt"),
+        str(ROOT / "bench" / "requirements-markdown-docs.txt"),
     ],
 }
 
@@ -329,22 +327,21 @@ def _make_block_commands(ctx: Context) -> dict[str, Command]:
     py = {name: _tool_python(name) for name in pages.TOOLS}
     passed = rf"\b{total} passed\b"
     ours_dir = projects / "ours"
-    toolchain = child_env(PYTHONPATH=EXTENSIONS)
 
     def extract(root: Path) -> list[str]:
         return [py["ours"], "-m", "verified_blocks.extract", "--root", str(root)]
 
     ours_roots = ("ours", "ours-one", "ours_asyncio_run", "ours_asyncio_run-one")
     for root in (projects / name for name in ours_roots):
-        subprocess.run(extract(root), check=True, env=toolchain, capture_output=True)
+        subprocess.run(extract(root), check=True, capture_output=True)
     _floor(ours_dir / "examples", projects / "floor")
     run_ours = [py["ours"], "-m", "pytest", "-c", "examples/pytest.ini", "examples", "-q"]
     one = r"\b1 passed\b"
     return {
-        "ours": Command(run_ours, cwd=ours_dir, env=toolchain, expect=passed),
-        "ours_one": Command(run_ours, cwd=projects / "ours-one", env=toolchain, expect=one),
+        "ours": Command(run_ours, cwd=ours_dir, expect=passed),
+        "ours_one": Command(run_ours, cwd=projects / "ours-one", expect=one),
         "ours_asyncio_run_one": Command(
-            run_ours, cwd=projects / "ours_asyncio_run-one", env=toolchain, expect=one
+            run_ours, cwd=projects / "ours_asyncio_run-one", expect=one
         ),
         "sybil_one": Command(
             [py["sybil"], "-m", "pytest", "-q"], projects / "sybil-one", expect=one
@@ -354,9 +351,7 @@ def _make_block_commands(ctx: Context) -> dict[str, Command]:
             projects / "pytest-markdown-docs-one",
             expect=one,
         ),
-        "ours_asyncio_run": Command(
-            run_ours, cwd=projects / "ours_asyncio_run", env=toolchain, expect=passed
-        ),
+        "ours_asyncio_run": Command(run_ours, cwd=projects / "ours_asyncio_run", expect=passed),
         "sybil": Command([py["sybil"], "-m", "pytest", "-q"], projects / "sybil", expect=passed),
         "markdown_docs": Command(
             [py["pytest-markdown-docs"], "-m", "pytest", "-q"],
@@ -364,13 +359,12 @@ def _make_block_commands(ctx: Context) -> dict[str, Command]:
             expect=passed,
         ),
         "plain": Command(
-            [*run_ours, *PLAIN], cwd=ours_dir, env=_plain_env(ours_dir / "examples"), expect=passed
+            [*run_ours, *PLAIN, *_plain_args(ours_dir / "examples")], cwd=ours_dir, expect=passed
         ),
         "floor": Command([py["ours"], "-m", "pytest", "-q"], projects / "floor", expect=passed),
         "ours_with_extract": Command(
             ["sh", "-c", f"{shlex.join(extract(ours_dir))} && {shlex.join(run_ours)}"],
             cwd=ours_dir,
-            env=toolchain,
             expect=passed,
         ),
     }
@@ -593,7 +587,6 @@ def loop_clock(ctx: Context) -> list[Row]:
     command = Command(
         [ctx.python, "-m", "pytest", "-c", "examples/pytest.ini", "examples", "-q"]
         + ["-p", "bench.loop_clock", f"--loop-clock-report={report}"],
-        env=child_env(PYTHONPATH=os.pathsep.join([str(ROOT / "tests"), EXTENSIONS])),
         expect=r"\d+ passed",
     )
     walls = []
@@ -652,7 +645,6 @@ def docs(ctx: Context) -> list[Row]:
     # The same builds in one Python: what Sphinx does, without the start every process pays.
     in_process = Command(
         [ctx.python, "-m", "bench.sphinx_builds", str(root), TOUCHED_PAGE, str(ctx.repeats)],
-        env=child_env(PYTHONPATH=os.pathsep.join([str(ROOT / "tests"), EXTENSIONS])),
     )
     builds: Samples = json.loads(in_process.output().strip().splitlines()[-1])
     return [
@@ -665,7 +657,7 @@ def docs(ctx: Context) -> list[Row]:
             budget=("<=", 0.25),
             note="Sphinx's own work: both builds run in one process after an untimed "
             "build, so neither pays Python's start and the imports of Sphinx, MyST and the "
-            "theme (tests/bench/sphinx_builds.py); the next row is the same as commands",
+            "theme (bench/sphinx_builds.py); the next row is the same as commands",
         ),
         Row(
             "docs_incremental_process",

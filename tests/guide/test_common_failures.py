@@ -18,7 +18,7 @@ import pytest
 from verified_blocks.pages import read_page
 from verified_blocks.spec import Block
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 LIST = DOCS / "reference" / "common-failures.md"
 HEADER = "| Failure | Message | Reported in | Entry |"

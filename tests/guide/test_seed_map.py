@@ -1,10 +1,10 @@
 """The seed map lists every heading of both seeds, word for word, each with where it is covered.
 
 The seeds (the two guides this one grew from) are not part of the repository; their headings
-are, as data, in ``tests/seed_headings.json``, so the check runs on a fresh clone with nothing
+are, as data, in ``tests/guide/seed_headings.json``, so the check runs on a fresh clone with nothing
 beside it. The seeds mix Markdown headings, reStructuredText underlined headings and numbered
 bold items (``1. **Use AsyncMock ...**``) under a heading; all three count. To refresh the
-data from a folder of seeds: ``python tests/test_seed_map.py ../shared/seeds``.
+data from a folder of seeds: ``python tests/guide/test_seed_map.py ../shared/seeds``.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from docutils.nodes import make_id
 from markdown_it import MarkdownIt
 from mdit_py_plugins.anchors import anchors_plugin
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED_HEADINGS = ROOT / "tests" / "seed_headings.json"
+ROOT = Path(__file__).resolve().parents[2]
+SEED_HEADINGS = ROOT / "tests" / "guide" / "seed_headings.json"
 SEED_MAP = ROOT / "maintainers" / "seed-map.md"
 
 _MD_HEADING = re.compile(r"#{1,6} (.+)")

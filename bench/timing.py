@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class BenchError(Exception):
@@ -39,7 +39,6 @@ def child_env(**extra: str) -> dict[str, str]:
     the compiler rather than the tool; a developer's Python writes the cache.
     """
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env.pop("PYTHONPATH", None)  # nox -s bench's own; a command that needs one says so
     env["PY_COLORS"] = "0"  # the bench reads pytest's summary lines: no colour codes in them
     env.update(extra)
     return env
