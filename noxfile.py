@@ -208,6 +208,13 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", "src", "tests", "bench", "noxfile.py", "conf.py")
 
 
+@nox.session(python=DOCS_PYTHON, default=False)
+def typecheck(session: nox.Session) -> None:
+    """mypy, strict, over the toolchain package (pyproject.toml's [tool.mypy])."""
+    session.install("-r", "tests/requirements.txt", "-e", ".[pages,sphinx,coverage]")
+    session.run("mypy", *session.posargs)
+
+
 @nox.session(python=COVERAGE_PYTHON)
 def coverage(session: nox.Session) -> None:
     """Per page: the page's own blocks run every line and branch of its code under test.
