@@ -3,17 +3,32 @@ from, and what must happen when each file runs.
 
 The extractor writes ``examples/manifest.json``; the pytest plugin reads it.
 Standard library only, so every interpreter under test can load it.
+
+It records each block's options and its fingerprint, not its code: the code is in
+the generated file, at the lines the manifest gives, and :func:`load` reads it back
+from there. A file edited by hand no longer matches its fingerprint, and loading
+the manifest says so.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
-from .spec import Block, Versioned, version_key
+from .spec import Block, Kind, Versioned, fingerprint, option_fields, version_key
 
 MANIFEST = "manifest.json"
+
+#: Block fields the manifest does not store: the page is the file's, the code is in the
+#: file itself (the fingerprint stands for it).
+_NOT_STORED = ("page", "code")
+_VERSIONED = tuple(f.name for f, o in option_fields() if o.versioned)
+
+
+class ManifestError(Exception):
+    """``examples/`` does not match its manifest: a file was edited by hand, or is gone."""
 
 
 @dataclass(frozen=True)
@@ -47,16 +62,15 @@ class ExampleFile:
         return self.path.rsplit("/", 1)[-1]
 
     @property
-    def kind(self) -> str:
-        """``test`` (a pytest module), ``conftest``, ``module``, ``pycon``, ``console``
-        or ``data``."""
+    def kind(self) -> Kind:
+        """How the file is run (see :class:`~verified_blocks.spec.Kind`)."""
         block = self.last
         if block.is_test_module:
-            return "test"
+            return Kind.TEST
         if self.name == "conftest.py":
-            return "conftest"  # pytest loads it for the tests beside it; never run alone
-        return {"python": "module", "pycon": "pycon", "console": "console"}.get(
-            block.language, "data"
+            return Kind.CONFTEST
+        return {"python": Kind.MODULE, "pycon": Kind.PYCON, "console": Kind.CONSOLE}.get(
+            block.language, Kind.DATA
         )
 
     @property
@@ -87,29 +101,22 @@ class ExampleFile:
 
 
 def _block_to_json(block: Block) -> dict[str, object]:
-    data: dict[str, object] = {
-        "line": block.line,
-        "code_line": block.code_line,
-        "file": block.file,
-        "code": block.code,
-    }
-    for name in ("stdout", "outcome", "min_python", "skip", "emphasize_lines"):
-        value = getattr(block, name)
-        if value is not None:
-            data[name] = value
-    for name in ("raises", "lines"):
-        value = getattr(block, name)
-        if value is not None:
-            data[name] = value.to_json()
+    data: dict[str, object] = {}
+    for f in fields(Block):
+        value = getattr(block, f.name)
+        if f.name in _NOT_STORED or value is None:
+            continue
+        data[f.name] = value.to_json() if isinstance(value, Versioned) else value
+    data["fingerprint"] = fingerprint(block)
     return data
 
 
-def _block_from_json(page: str, data: dict) -> Block:
-    data = dict(data)
-    for name in ("raises", "lines"):
-        if name in data:
-            data[name] = Versioned.from_json(data[name])
-    return Block(page=page, **data)
+def _block_from_json(page: str, code: str, data: dict[str, Any]) -> Block:
+    stored = {k: v for k, v in data.items() if k not in ("start", "end", "fingerprint")}
+    for name in _VERSIONED:
+        if name in stored:
+            stored[name] = Versioned.from_json(stored[name])
+    return Block(page=page, code=code, **stored)
 
 
 def dump(files: list[ExampleFile]) -> str:
@@ -130,19 +137,29 @@ def dump(files: list[ExampleFile]) -> str:
 
 
 def load(path: Path) -> dict[str, ExampleFile]:
-    """Files by their path relative to ``examples/``."""
+    """Files by their path relative to ``examples/`` (the manifest's folder).
+
+    Raises :class:`ManifestError` where a block's lines in its file are not what the
+    page says (their fingerprint differs).
+    """
+    examples = path.parent
     data = json.loads(path.read_text(encoding="utf-8"))
     files = {}
     for rel, entry in data["files"].items():
-        placed = tuple(
-            Placed(
-                _block_from_json(
-                    entry["page"], {k: v for k, v in b.items() if k not in ("start", "end")}
-                ),
-                b["start"],
-                b["end"],
-            )
-            for b in entry["blocks"]
-        )
-        files[rel] = ExampleFile(rel, entry["page"], placed)
+        try:
+            text = (examples / rel).read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            raise ManifestError(f"{examples / rel}: missing; run `nox -s extract`") from None
+        placed = []
+        for b in entry["blocks"]:
+            code = "\n".join(text[b["start"] - 1 : b["end"]]) + "\n"
+            block = _block_from_json(entry["page"], code, b)
+            if fingerprint(block) != b["fingerprint"]:
+                raise ManifestError(
+                    f"{examples / rel}: lines {b['start']}-{b['end']} are not the block at "
+                    f"{block.where}; the folder is generated from the pages: edit the page "
+                    "and run `nox -s extract`"
+                )
+            placed.append(Placed(block, b["start"], b["end"]))
+        files[rel] = ExampleFile(rel, entry["page"], tuple(placed))
     return files

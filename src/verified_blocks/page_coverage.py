@@ -128,15 +128,16 @@ def check_page(root: Path, folder: str, files: list[ExampleFile], work: Path) ->
     by_name = {f.name: f for f in files}
     for name in checked:
         path = str(source / name)
-        _, _, excluded, missing, _ = cov.analysis2(path)
+        analysis = cov.analysis2(path)
+        excluded_lines, missing = analysis[2], analysis[3]
         f = by_name[name]
-        for line in excluded:
-            print(f"  {f.where(line)}: not counted: {NOT_IMPLEMENTED}")
-        for line in missing:
-            print(f"  {f.where(line)}: never ran")
-        for line, (exits, taken) in sorted(cov.branch_stats(path).items()):
+        for number in excluded_lines:
+            print(f"  {f.where(number)}: not counted: {NOT_IMPLEMENTED}")
+        for number in missing:
+            print(f"  {f.where(number)}: never ran")
+        for number, (exits, taken) in sorted(cov.branch_stats(path).items()):
             if taken < exits:
-                print(f"  {f.where(line)}: took {taken} of its {exits} branches")
+                print(f"  {f.where(number)}: took {taken} of its {exits} branches")
     return total == 100.0
 
 

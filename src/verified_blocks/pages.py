@@ -10,11 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
+from docutils.parsers.rst import Directive
+from docutils.parsers.rst.states import MarkupError
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from myst_parser.config.main import MdParserConfig
-from myst_parser.parsers.directives import MarkupError, parse_directive_text
+from myst_parser.parsers.directives import parse_directive_text
 from myst_parser.parsers.mdit import create_md_parser
 
 from .spec import DIRECTIVE, VERIFIED_LANGUAGES, Block, BlockError, DirectiveSyntax, build_block
@@ -38,6 +41,12 @@ _ODD = {
 _ODD_CHARACTER = re.compile("[" + re.escape("".join(_ODD)) + "]")
 
 _PARSER = create_md_parser(MdParserConfig(enable_extensions=set(MYST_EXTENSIONS)), RendererHTML)
+
+
+def _as_directive(syntax: type) -> type[Directive]:
+    """MyST reads only a directive's shape (arguments, options, content): ours are plain
+    classes, so that the pytest plugin, which shares :mod:`.spec`, never imports docutils."""
+    return cast("type[Directive]", syntax)
 
 
 class _Container:
@@ -106,7 +115,9 @@ def _closed(token: Token) -> bool:
 
 def _example(token: Token, first_line: str, page: str, line: int) -> Block:
     try:
-        parsed = parse_directive_text(DirectiveSyntax, first_line, token.content, line=line)
+        parsed = parse_directive_text(
+            _as_directive(DirectiveSyntax), first_line, token.content, line=line
+        )
     except MarkupError as error:
         raise BlockError(page, line, str(error)) from None
     for warning in parsed.warnings:
@@ -124,7 +135,9 @@ def _example(token: Token, first_line: str, page: str, line: int) -> Block:
 def _nested(token: Token, first_line: str, page: str, line: int) -> Iterator[Block]:
     """Blocks inside another directive (tabs, admonitions), at their page lines."""
     try:
-        parsed = parse_directive_text(_Container, first_line, token.content, line=line)
+        parsed = parse_directive_text(
+            _as_directive(_Container), first_line, token.content, line=line
+        )
     except MarkupError:
         return
     yield from _blocks("\n".join(parsed.body) + "\n", page, line + parsed.body_offset)

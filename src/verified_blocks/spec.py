@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import Field, dataclass, field, fields
+from enum import Enum
+from typing import Any
 
 #: Every CPython minor version the guide is verified on, oldest first.
 #: A line that names an exception or warning class first (``RuntimeError: Session is
@@ -82,24 +85,44 @@ def _outcome(value: str | None) -> dict[str, int]:
     return counts
 
 
-def _versioned(name: str) -> dict[str, object]:
+def _versioned(name: str) -> dict[str, Callable[[str | None], object]]:
     """``name`` plus ``name-3.X`` for every supported version after the first."""
-    return {f"{name}-{v}": _text for v in SUPPORTED_PYTHONS[1:]} | {name: _text}
+    converters: dict[str, Callable[[str | None], object]] = {
+        f"{name}-{v}": _text for v in SUPPORTED_PYTHONS[1:]
+    }
+    return converters | {name: _text}
 
 
-#: Options of the ``example`` directive, with MyST/docutils-style converters.
-OPTION_SPEC: dict[str, object] = {
-    **_versioned("raises"),
-    **_versioned("lines"),
-    "stdout": _text,
-    "outcome": _outcome,
-    "min-python": _python_version,
-    "skip": _text,
-    "emphasize-lines": _text,
-}
+@dataclass(frozen=True)
+class Option:
+    """How a field of :class:`Block` is written on the page, as a directive option.
 
-#: Options that describe running the whole file: they belong on its last block.
-FILE_EXPECTATIONS = ("raises", "stdout", "outcome", "lines")
+    The directive's ``option_spec``, the extractor's checks, the manifest and the
+    fingerprint are all derived from these, so an option is defined once: as a field of
+    :class:`Block` made with :func:`option`.
+    """
+
+    name: str  #: the option as written: ``:min-python: 3.11``
+    convert: Callable[[str | None], object]  #: MyST/docutils-style converter
+    #: ``:name-3.X:`` overrides it from a version on (the field holds a :class:`Versioned`)
+    versioned: bool = False
+    #: it says what running the whole file does, so it belongs on the file's last block
+    expectation: bool = False
+    #: a change to it must withdraw a report's verdict; False only for how it looks
+    counts_for_fingerprint: bool = True
+
+
+def option(
+    name: str,
+    convert: Callable[[str | None], object] = _text,
+    *,
+    versioned: bool = False,
+    expectation: bool = False,
+    counts_for_fingerprint: bool = True,
+) -> Any:
+    """A :class:`Block` field that a directive option sets (``None`` when absent)."""
+    spec = Option(name, convert, versioned, expectation, counts_for_fingerprint)
+    return field(default=None, metadata={"option": spec})
 
 
 class BlockError(Exception):
@@ -109,20 +132,6 @@ class BlockError(Exception):
         self.page, self.line, self.message = page, line, message
         where = f"{page}:{line}" if line else page
         super().__init__(f"{where}: {message}")
-
-
-class DirectiveSyntax:
-    """The directive's shape, as MyST's ``parse_directive_text`` reads it.
-
-    The Sphinx directive inherits these attributes, and the extractor passes
-    this class itself to the same MyST function: one parser for both.
-    """
-
-    required_arguments = 1
-    optional_arguments = 0
-    final_argument_whitespace = False
-    has_content = True
-    option_spec = OPTION_SPEC
 
 
 def version_key(version: str) -> tuple[int, int]:
@@ -160,8 +169,8 @@ class Versioned:
         return {"base": self.base, "since": dict(self.since)}
 
     @classmethod
-    def from_json(cls, data: dict[str, object]) -> Versioned:
-        return cls(str(data["base"]), dict(data["since"]))  # type: ignore[arg-type]
+    def from_json(cls, data: dict[str, Any]) -> Versioned:
+        return cls(str(data["base"]), {str(k): str(v) for k, v in data["since"].items()})
 
 
 def version_label(versions: list[str]) -> str:
@@ -174,20 +183,26 @@ def version_label(versions: list[str]) -> str:
 
 @dataclass(frozen=True)
 class Block:
-    """One verified block of a page."""
+    """One verified block of a page.
+
+    The fields made with :func:`option` are the directive's options: adding one here
+    adds it to the directive, the manifest and the fingerprint; what it means is
+    checked in :func:`_check_options_fit` and by whatever runs or renders it.
+    """
 
     page: str  #: page path relative to the repository, e.g. ``docs/how-to/x.md``
     line: int  #: 1-based line of the opening fence on the page
     code_line: int  #: 1-based page line of the block's first line of code
     file: str  #: file name within the page's folder of ``examples/``
     code: str  #: the block's text, ending in a newline
-    raises: Versioned | None = None
-    lines: Versioned | None = None
-    stdout: str | None = None
-    outcome: dict[str, int] | None = None
-    min_python: str | None = None
-    skip: str | None = None
-    emphasize_lines: str | None = None
+    raises: Versioned | None = option("raises", versioned=True, expectation=True)
+    lines: Versioned | None = option("lines", versioned=True, expectation=True)
+    stdout: str | None = option("stdout", expectation=True)
+    outcome: dict[str, int] | None = option("outcome", _outcome, expectation=True)
+    min_python: str | None = option("min-python", _python_version)
+    skip: str | None = option("skip")
+    #: how the block is shown, not what it does
+    emphasize_lines: str | None = option("emphasize-lines", counts_for_fingerprint=False)
 
     @property
     def where(self) -> str:
@@ -203,9 +218,7 @@ class Block:
 
     @property
     def has_expectation(self) -> bool:
-        return any(
-            getattr(self, name) is not None for name in ("raises", "lines", "stdout", "outcome")
-        )
+        return any(getattr(self, name) is not None for name in FILE_EXPECTATIONS)
 
     @property
     def versions(self) -> tuple[str, ...]:
@@ -213,6 +226,50 @@ class Block:
         if self.min_python is None:
             return SUPPORTED_PYTHONS
         return tuple(v for v in SUPPORTED_PYTHONS if version_key(v) >= version_key(self.min_python))
+
+
+def option_fields() -> list[tuple[Field[Any], Option]]:
+    """The fields of :class:`Block` that options set, in declaration order."""
+    return [(f, f.metadata["option"]) for f in fields(Block) if "option" in f.metadata]
+
+
+#: Options of the ``example`` directive, with MyST/docutils-style converters.
+OPTION_SPEC: dict[str, Callable[[str | None], object]] = {}
+for _field, _option in option_fields():
+    OPTION_SPEC |= (
+        _versioned(_option.name) if _option.versioned else {_option.name: _option.convert}
+    )
+
+#: Fields whose options describe running the whole file: they belong on its last block.
+FILE_EXPECTATIONS = tuple(f.name for f, o in option_fields() if o.expectation)
+
+
+class DirectiveSyntax:
+    """The directive's shape, as MyST's ``parse_directive_text`` reads it.
+
+    The Sphinx directive inherits these attributes, and the extractor passes
+    this class itself to the same MyST function: one parser for both.
+    """
+
+    required_arguments = 1
+    optional_arguments = 0
+    final_argument_whitespace = False
+    has_content = True
+    option_spec = OPTION_SPEC
+
+
+class Kind(str, Enum):
+    """How a generated file is run, by its name and its last block's language."""
+
+    TEST = "test"  #: a pytest module: its tests pass, or fail as :outcome: says
+    CONFTEST = "conftest"  #: loaded by pytest for the tests beside it; never run alone
+    MODULE = "module"  #: run like ``python file.py``
+    PYCON = "pycon"  #: a ``python -m asyncio`` session
+    CONSOLE = "console"  #: ``$ pytest ...`` commands run in a copy of the page's folder
+    DATA = "data"  #: a file the others read (pytest.ini, a TOML file)
+
+    def __str__(self) -> str:
+        return self.value
 
 
 def language_of(file: str) -> str:
@@ -270,19 +327,19 @@ def build_block(
         body = body[:-1]
     if not any(text.strip() for text in body):
         raise BlockError(page, line, f"the block for {file} is empty")
+    stated: dict[str, Any] = {
+        f.name: _collect_versioned(options, o.name, page, line)
+        if o.versioned
+        else options.get(o.name)
+        for f, o in option_fields()
+    }
     block = Block(
         page=page,
         line=line,
         code_line=line + 1 + body_offset,
         file=file,
         code="\n".join(body) + "\n",
-        raises=_collect_versioned(options, "raises", page, line),
-        lines=_collect_versioned(options, "lines", page, line),
-        stdout=options.get("stdout"),  # type: ignore[arg-type]
-        outcome=options.get("outcome"),  # type: ignore[arg-type]
-        min_python=options.get("min-python"),  # type: ignore[arg-type]
-        skip=options.get("skip"),  # type: ignore[arg-type]
-        emphasize_lines=options.get("emphasize-lines"),  # type: ignore[arg-type]
+        **stated,
     )
     _check_options_fit(block)
     return block
@@ -320,14 +377,7 @@ def fingerprint(block: Block) -> str:
     The examples report records it, and the site shows a report's verdict only
     for the block it was made from.
     """
-    parts = [
-        block.file,
-        block.code,
-        repr(block.raises),
-        repr(block.lines),
-        repr(block.stdout),
-        repr(block.outcome),
-        repr(block.min_python),
-        repr(block.skip),
+    parts = [block.file, block.code] + [
+        repr(getattr(block, f.name)) for f, o in option_fields() if o.counts_for_fingerprint
     ]
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:16]
