@@ -12,7 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from verified_blocks.extract import PYTEST_INI
+from verified_blocks import extract
+
+from .timing import ROOT
+
+#: The examples' pytest.ini, from the guide's configuration page.
+PYTEST_INI = extract.read_pytest_ini(ROOT)
 
 #: The options of the examples' own addopts, pytest-socket's limits included (which cost
 #: each test a few hundred microseconds), so that every tool runs under the same ones.
@@ -57,7 +62,9 @@ def _page(title: str, blocks: list[str]) -> str:
 
 
 def _our_pages(root: Path, pages: int, blocks: int, block: Callable[[int], str]) -> None:
-    """``docs/bench/page-N.md``: one test module per page, ``block(k)`` its k-th block."""
+    """``docs/bench/page-N.md``: one test module per page, ``block(k)`` its k-th block;
+    and the configuration page, whose pytest.ini every example runs under."""
+    _write(root / extract.CONFIGURATION, extract.configuration_page(ROOT))
     for p in range(pages):
         fences = [_fence(f"{{example}} test_bench_page_{p}.py", block(k)) for k in range(blocks)]
         _write(root / "docs" / "bench" / f"page-{p}.md", _page(f"Page {p}", fences))

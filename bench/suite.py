@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from verified_blocks import manifest
+from verified_blocks import extract, manifest
 
 from . import pages
 from .timing import (
@@ -298,6 +298,8 @@ def _floor(examples: Path, root: Path) -> None:
     root.mkdir(parents=True)
     shutil.copy2(examples / "pytest.ini", root / "pytest.ini")
     for rel, f in manifest.load(examples / manifest.MANIFEST).items():
+        if f.page == extract.CONFIGURATION:
+            continue  # its pytest.ini is the examples' own, copied above
         if f.kind != "test":
             raise BenchError(f"{rel}: the floor project takes test modules only")
         target = root / Path(rel).name

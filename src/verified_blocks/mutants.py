@@ -550,7 +550,7 @@ def _option_mutants(
 
 def mutants_of(root: Path, page: str, blocks: list[Block]) -> list[Mutant]:
     """Every mutant of one page, in page order; ids are unique within the page."""
-    _, files = extract.plan({page: blocks})
+    _, files = extract.plan({page: blocks}, extract.read_pytest_ini(root))
     index = {id(b): i for i, b in enumerate(blocks)}
     page_lines = (root / page).read_text(encoding="utf-8").splitlines()
     found: list[Mutant] = []
@@ -609,25 +609,30 @@ def _compiles(source: _Source, placed: Placed, code: str) -> bool:
 # -- running ------------------------------------------------------------------------------
 
 
-def _write_page(where: Path, page: str, blocks: list[Block]) -> str:
-    """Extract one page into ``where/examples`` (its conftest loads the installed plugin)."""
-    tree, _ = extract.plan({page: blocks})
+def _write_page(where: Path, page: str, blocks: list[Block], configuration: str) -> str:
+    """Extract one page into ``where/examples`` (its conftest loads the installed plugin,
+    its pytest.ini is ``configuration``)."""
+    tree, _ = extract.plan({page: blocks}, configuration)
     extract.write_tree(tree, where / "examples")
     return extract.folder_of(page)
 
 
-def run_page(page: str, blocks: list[Block], timeout: float) -> tuple[str, str, float]:
+def run_page(
+    page: str, blocks: list[Block], timeout: float, configuration: str
+) -> tuple[str, str, float]:
     """Run one page's examples in a temporary copy: (status, what pytest said, seconds)."""
     started = time.monotonic()
-    status, detail = _run_page(page, blocks, timeout)
+    status, detail = _run_page(page, blocks, timeout, configuration)
     return status, detail, time.monotonic() - started
 
 
-def _run_page(page: str, blocks: list[Block], timeout: float) -> tuple[str, str]:
+def _run_page(
+    page: str, blocks: list[Block], timeout: float, configuration: str
+) -> tuple[str, str]:
     with tempfile.TemporaryDirectory(prefix="mutant-") as tmp:
         where = Path(tmp)
         try:
-            folder = _write_page(where, page, blocks)
+            folder = _write_page(where, page, blocks, configuration)
         except (BlockError, extract.ExtractError) as error:
             return ERROR, f"the mutated page does not extract: {error}"
         command = [
@@ -985,11 +990,12 @@ def run(
     from .pages import read_page  # MyST: only here, so the plugin never needs it
 
     read = {page: read_page(root / page, page) for page in pages}
+    configuration = extract.read_pytest_ini(root)
     baseline_errors: dict[str, str] = {}
     work: list[tuple[Mutant, list[Block], float]] = []
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         baselines = {
-            page: pool.submit(run_page, page, blocks, timeout)
+            page: pool.submit(run_page, page, blocks, timeout, configuration)
             for page, blocks in read.items()
             if blocks
         }
@@ -1008,7 +1014,7 @@ def run(
 
         def one(item: tuple[Mutant, list[Block], float]) -> Result:
             mutant, mutated, limit = item
-            status, detail, _ = run_page(mutant.page, mutated, limit)
+            status, detail, _ = run_page(mutant.page, mutated, limit, configuration)
             if progress:
                 listed = status == SURVIVED and any(e.names(mutant) for e in equivalents)
                 progress(f"{'equivalent' if listed else status:>10}  {mutant.id}")

@@ -17,10 +17,16 @@ settings.register_profile("fuzz", max_examples=5000, deadline=None, print_blob=T
 settings.load_profile("toolchain")
 
 
+#: The guide's own examples configuration, shown on its configuration page.
+CONFIGURATION_PAGE = extract.configuration_page(Path(__file__).resolve().parents[2])
+
+
 class Repo:
     def __init__(self, root: Path) -> None:
         self.root = root
         (root / "docs").mkdir(parents=True)
+        # Every example runs under the pytest.ini of this page, as in the guide.
+        self.page(extract.CONFIGURATION.removeprefix("docs/"), CONFIGURATION_PAGE)
 
     def page(self, name: str, text: str) -> str:
         path = self.root / "docs" / name

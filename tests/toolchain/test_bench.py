@@ -10,7 +10,7 @@ import pytest
 
 from bench import pages
 from bench.suite import Row, _floor, count_instructions, marginal, parse_nox_log
-from bench.timing import BenchError, Command
+from bench.timing import ROOT, BenchError, Command
 from verified_blocks import extract, manifest
 
 FAST_FORWARD = """
@@ -108,8 +108,10 @@ def test_a_budget_holds_only_on_its_side(budget, ratio, holds) -> None:
 def test_our_generated_pages_extract_to_one_test_a_block(tmp_path) -> None:
     pages.ours(tmp_path, 3, 4)
     assert extract.main(["--root", str(tmp_path)]) == 0
-    files = manifest.load(tmp_path / "examples" / manifest.MANIFEST)
+    everything = manifest.load(tmp_path / "examples" / manifest.MANIFEST)
+    files = {rel: f for rel, f in everything.items() if f.page != extract.CONFIGURATION}
     assert sorted(files) == [f"bench/page_{p}/test_bench_page_{p}.py" for p in range(3)]
+    assert sorted(everything) == sorted([*files, "reference/configuration/pytest.ini"])
     for f in files.values():
         assert f.kind == "test" and len(f.placed) == 4
         code = (tmp_path / "examples" / f.path).read_text()
@@ -182,7 +184,8 @@ def test_the_floor_is_our_test_modules_in_one_folder_without_the_toolchain(tmp_p
 
 
 def test_the_floor_takes_test_modules_only(tmp_path):
-    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "reference").mkdir(parents=True)
+    (tmp_path / extract.CONFIGURATION).write_text(extract.configuration_page(ROOT))
     (tmp_path / "docs" / "page.md").write_text(
         "# Page\n\n```{example} helper.py\nVALUE = 1\n```\n", encoding="utf-8"
     )
@@ -211,7 +214,7 @@ def test_instructions_are_counted_only_for_a_run_that_did_its_work(tmp_path) -> 
 def test_the_other_tools_run_under_the_examples_settings(tmp_path, tool) -> None:
     pages.TOOLS[tool](tmp_path, 1, 1)
     ini = (tmp_path / "pytest.ini").read_text().splitlines()
-    for line in extract.PYTEST_INI.splitlines():
+    for line in pages.PYTEST_INI.splitlines():
         if line.startswith("addopts"):
             assert any(o.startswith(line) for o in ini), line  # their own options after ours
         elif line and not line.startswith(("#", "python_files")):
