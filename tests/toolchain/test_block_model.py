@@ -162,7 +162,8 @@ def test_the_examples_configuration_is_one_block_of_its_page(repo, capsys, count
 def test_the_examples_configuration_is_the_page_block(repo):
     repo.page(
         "reference/configuration.md",
-        "# How to configure pytest\n\n```{example} pytest.ini\n[pytest]\nxfail_strict = true\n```\n",
+        "# How to configure pytest\n\n"
+        "```{example} pytest.ini\n[pytest]\nxfail_strict = true\n```\n",
     )
     assert repo.extract() == 0
     ini = (repo.root / "examples" / "pytest.ini").read_text()
