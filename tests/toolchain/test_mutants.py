@@ -9,8 +9,11 @@ import re
 import pytest
 
 from verified_blocks import mutants
+from verified_blocks.mutants import expectation_faults
+from verified_blocks.mutants.__main__ import main as mutants_main
+from verified_blocks.mutants.text import alter_text
 from verified_blocks.pages import read_page
-from verified_blocks.spec import Versioned
+from verified_blocks.spec import Versioned, version_key
 
 CODE = """
 # How to fetch a status
@@ -192,7 +195,7 @@ def field_item(line: int = 6, code: str = 'return response["status"]') -> str:
 
 def main(repo, tmp_path, *args: str) -> tuple[int, dict]:
     out = tmp_path / "out"
-    code = mutants.main(["--root", str(repo.root), "--out", str(out), *args])
+    code = mutants_main(["--root", str(repo.root), "--out", str(out), *args])
     return code, json.loads((out / "mutants.json").read_text(encoding="utf-8"))
 
 
@@ -246,7 +249,7 @@ def test_what_the_page_says_a_run_does_is_faulted_and_noticed(repo):
 
 def test_the_expected_error_is_faulted_where_it_is_written_for_this_python(repo):
     page = repo.page("how-to/await-dict.md", RAISES)
-    if mutants.version_key(mutants.VERSION) >= (3, 14):
+    if version_key(mutants.VERSION) >= (3, 14):
         line, key, old = 7, "raises-3.14", "TypeError: 'dict' object can't be awaited"
     else:
         old = "TypeError: object dict can't be used in 'await' expression"
@@ -267,8 +270,8 @@ def test_the_expected_error_mutant_is_killed(repo):
 
 def test_active_version_text_is_the_one_changed():
     value = Versioned("A: base", {"3.11": "A: eleven", "3.99": "A: future"})
-    assert mutants._active(value, "raises") == ("raises-3.11", "A: eleven")
-    changed = mutants._with_active(value, "raises-3.11", "raises", "A: X")
+    assert expectation_faults._active(value, "raises") == ("raises-3.11", "A: eleven")
+    changed = expectation_faults._with_active(value, "raises-3.11", "raises", "A: X")
     assert changed.at(mutants.VERSION) == "A: X"
     assert changed.base == "A: base"
 
@@ -283,7 +286,7 @@ def test_active_version_text_is_the_one_changed():
     ],
 )
 def test_alter_text_changes_what_a_check_would_compare(text, altered):
-    assert mutants.alter_text(text) == altered
+    assert alter_text(text) == altered
 
 
 def test_a_surviving_mutant_fails_the_run_naming_page_and_line(repo, tmp_path, capsys):
@@ -414,7 +417,7 @@ def test_a_malformed_equivalents_file_is_refused(repo, tmp_path, capsys, text, m
     with pytest.raises(mutants.EquivalentsError, match=re.escape(message)):
         mutants.load_equivalents(path)
     with pytest.raises(SystemExit) as stopped:
-        mutants.main(["--root", str(repo.root), "--equivalent", str(path), page])
+        mutants_main(["--root", str(repo.root), "--equivalent", str(path), page])
     assert stopped.value.code == 2
     assert message in capsys.readouterr().err
 
@@ -443,7 +446,7 @@ def test_a_mutant_that_hangs_the_run_is_killed_by_the_time_limit(repo):
     ids=["passed", "failed", "collection", "conftest", "error-at-exit", "internal", "nothing"],
 )
 def test_only_a_failing_check_kills_a_mutant(returncode, output, status):
-    assert mutants.verdict(returncode, output)[0] == status
+    assert mutants.verdict(returncode, output).status == status
 
 
 def test_a_page_that_fails_unmutated_is_an_error_not_a_kill(repo):
