@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -211,6 +213,18 @@ def test_faults_are_named_by_page_line_and_operator(repo):
     ]
 
 
+def test_the_command_line_lists_the_mutants_as_a_module(repo):
+    page = repo.page("how-to/status.md", CODE)
+    listed = subprocess.run(
+        [sys.executable, "-m", "verified_blocks.mutants", "--root", str(repo.root), "--list", page],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (listed.returncode, listed.stderr) == (0, "")
+    assert listed.stdout.splitlines() == ids(repo, page)
+
+
 def test_every_kind_of_fault_the_issue_names_is_made(repo):
     page = repo.page("how-to/lease.md", LEASE)
     found = ids(repo, page)
@@ -305,7 +319,8 @@ def test_a_surviving_mutant_fails_the_run_naming_page_and_line(repo, tmp_path, c
         "survived": 1,
         "error": 0,
     }
-    survivors = capsys.readouterr().out.split("## Surviving mutants")[1]
+    progress, survivors = capsys.readouterr().out.split("## Surviving mutants")
+    assert f"  survived  {FIELD}\n" in progress  # each verdict as it comes, right-aligned
     assert f"- {FIELD}" in survivors
     assert field_item() in survivors  # ready to paste, once a reason is written
     assert repo.snapshot() == before  # examples/ untouched
@@ -329,13 +344,14 @@ def test_a_strong_test_kills_every_mutant(repo, tmp_path, monkeypatch, colour):
     assert f"| {page} | 5 | 5 | 0 | 0 | 0 |" in (tmp_path / "out" / "mutants.md").read_text()
 
 
-def test_a_reviewed_equivalent_mutant_passes_with_its_reason(repo, tmp_path):
+def test_a_reviewed_equivalent_mutant_passes_with_its_reason(repo, tmp_path, capsys):
     page = repo.page("how-to/status.md", WEAK)
     toml = reviewed(tmp_path, ("the caller only checks for None", [field_item()]))
 
     code, data = main(repo, tmp_path, "--equivalent", toml, page)
 
     assert code == 0
+    assert f"equivalent  {FIELD}\n" in capsys.readouterr().out
     (field,) = [m for m in data["mutants"] if m["id"] == FIELD]
     assert (field["status"], field["detail"]) == ("equivalent", "the caller only checks for None")
     assert data["pages"][page]["equivalent"] == 1
