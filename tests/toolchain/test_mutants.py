@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 
 import pytest
 
 from verified_blocks import mutants
+from verified_blocks.mutants import expectation_faults
+from verified_blocks.mutants.__main__ import main as mutants_main
+from verified_blocks.mutants.text import alter_text
 from verified_blocks.pages import read_page
-from verified_blocks.spec import Versioned
+from verified_blocks.spec import Versioned, version_key
 
 CODE = """
 # How to fetch a status
@@ -192,7 +197,7 @@ def field_item(line: int = 6, code: str = 'return response["status"]') -> str:
 
 def main(repo, tmp_path, *args: str) -> tuple[int, dict]:
     out = tmp_path / "out"
-    code = mutants.main(["--root", str(repo.root), "--out", str(out), *args])
+    code = mutants_main(["--root", str(repo.root), "--out", str(out), *args])
     return code, json.loads((out / "mutants.json").read_text(encoding="utf-8"))
 
 
@@ -206,6 +211,18 @@ def test_faults_are_named_by_page_line_and_operator(repo):
         '→ `fetch_status(session, "https://status.example.test")`',
         f"{page}:21 literal: 200 → 201",
     ]
+
+
+def test_the_command_line_lists_the_mutants_as_a_module(repo):
+    page = repo.page("how-to/status.md", CODE)
+    listed = subprocess.run(
+        [sys.executable, "-m", "verified_blocks.mutants", "--root", str(repo.root), "--list", page],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (listed.returncode, listed.stderr) == (0, "")
+    assert listed.stdout.splitlines() == ids(repo, page)
 
 
 def test_every_kind_of_fault_the_issue_names_is_made(repo):
@@ -246,7 +263,7 @@ def test_what_the_page_says_a_run_does_is_faulted_and_noticed(repo):
 
 def test_the_expected_error_is_faulted_where_it_is_written_for_this_python(repo):
     page = repo.page("how-to/await-dict.md", RAISES)
-    if mutants.version_key(mutants.VERSION) >= (3, 14):
+    if version_key(mutants.VERSION) >= (3, 14):
         line, key, old = 7, "raises-3.14", "TypeError: 'dict' object can't be awaited"
     else:
         old = "TypeError: object dict can't be used in 'await' expression"
@@ -267,8 +284,8 @@ def test_the_expected_error_mutant_is_killed(repo):
 
 def test_active_version_text_is_the_one_changed():
     value = Versioned("A: base", {"3.11": "A: eleven", "3.99": "A: future"})
-    assert mutants._active(value, "raises") == ("raises-3.11", "A: eleven")
-    changed = mutants._with_active(value, "raises-3.11", "raises", "A: X")
+    assert expectation_faults._active(value, "raises") == ("raises-3.11", "A: eleven")
+    changed = expectation_faults._with_active(value, "raises-3.11", "raises", "A: X")
     assert changed.at(mutants.VERSION) == "A: X"
     assert changed.base == "A: base"
 
@@ -283,7 +300,7 @@ def test_active_version_text_is_the_one_changed():
     ],
 )
 def test_alter_text_changes_what_a_check_would_compare(text, altered):
-    assert mutants.alter_text(text) == altered
+    assert alter_text(text) == altered
 
 
 def test_a_surviving_mutant_fails_the_run_naming_page_and_line(repo, tmp_path, capsys):
@@ -302,7 +319,8 @@ def test_a_surviving_mutant_fails_the_run_naming_page_and_line(repo, tmp_path, c
         "survived": 1,
         "error": 0,
     }
-    survivors = capsys.readouterr().out.split("## Surviving mutants")[1]
+    progress, survivors = capsys.readouterr().out.split("## Surviving mutants")
+    assert f"  survived  {FIELD}\n" in progress  # each verdict as it comes, right-aligned
     assert f"- {FIELD}" in survivors
     assert field_item() in survivors  # ready to paste, once a reason is written
     assert repo.snapshot() == before  # examples/ untouched
@@ -326,13 +344,14 @@ def test_a_strong_test_kills_every_mutant(repo, tmp_path, monkeypatch, colour):
     assert f"| {page} | 5 | 5 | 0 | 0 | 0 |" in (tmp_path / "out" / "mutants.md").read_text()
 
 
-def test_a_reviewed_equivalent_mutant_passes_with_its_reason(repo, tmp_path):
+def test_a_reviewed_equivalent_mutant_passes_with_its_reason(repo, tmp_path, capsys):
     page = repo.page("how-to/status.md", WEAK)
     toml = reviewed(tmp_path, ("the caller only checks for None", [field_item()]))
 
     code, data = main(repo, tmp_path, "--equivalent", toml, page)
 
     assert code == 0
+    assert f"equivalent  {FIELD}\n" in capsys.readouterr().out
     (field,) = [m for m in data["mutants"] if m["id"] == FIELD]
     assert (field["status"], field["detail"]) == ("equivalent", "the caller only checks for None")
     assert data["pages"][page]["equivalent"] == 1
@@ -414,7 +433,7 @@ def test_a_malformed_equivalents_file_is_refused(repo, tmp_path, capsys, text, m
     with pytest.raises(mutants.EquivalentsError, match=re.escape(message)):
         mutants.load_equivalents(path)
     with pytest.raises(SystemExit) as stopped:
-        mutants.main(["--root", str(repo.root), "--equivalent", str(path), page])
+        mutants_main(["--root", str(repo.root), "--equivalent", str(path), page])
     assert stopped.value.code == 2
     assert message in capsys.readouterr().err
 
@@ -443,7 +462,7 @@ def test_a_mutant_that_hangs_the_run_is_killed_by_the_time_limit(repo):
     ids=["passed", "failed", "collection", "conftest", "error-at-exit", "internal", "nothing"],
 )
 def test_only_a_failing_check_kills_a_mutant(returncode, output, status):
-    assert mutants.verdict(returncode, output)[0] == status
+    assert mutants.verdict(returncode, output).status == status
 
 
 def test_a_page_that_fails_unmutated_is_an_error_not_a_kill(repo):

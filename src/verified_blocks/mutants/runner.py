@@ -1,0 +1,195 @@
+"""The runner: each mutant's page in a temporary copy, run by pytest, and the verdict.
+
+Only the mutated page is extracted, into a temporary directory (``examples/`` is never
+touched), and run by pytest in a subprocess with the plugin and the generated
+``pytest.ini``, exactly as ``nox -s examples`` runs it, on this interpreter only. A run
+that fails a check, or hangs past its time limit, kills the mutant; a run that passes lets
+it survive. :func:`run` first runs each page as written (it must pass), then its mutants,
+``jobs`` at a time, then lets the reviewed equivalents explain the survivors.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import NamedTuple
+
+from .. import extract
+from ..spec import Block, BlockError
+from .collect import mutants_of
+from .equivalents import Equivalent, match_equivalents
+from .model import Mutant, Result, Status
+from .report import Report
+from .text import short
+
+
+class Verdict(NamedTuple):
+    """What a run says about its mutant, and why."""
+
+    status: Status
+    detail: str
+
+
+class Run(NamedTuple):
+    """One run of a page's examples: its verdict and how long it took."""
+
+    status: Status
+    detail: str  #: what pytest said (or why the page could not run)
+    seconds: float
+
+
+class _Job(NamedTuple):
+    mutant: Mutant
+    blocks: list[Block]  #: the page's blocks, the mutant's block in place of its own
+    limit: float  #: seconds before the run counts as hanging
+
+
+def run(
+    root: Path,
+    pages: list[str],
+    *,
+    jobs: int = 2,
+    timeout: float = 120,
+    equivalents: list[Equivalent] | None = None,
+    every_page: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> Report:
+    """Run every mutant of ``pages`` (paths relative to ``root``).
+
+    ``every_page``: ``pages`` is the whole guide, so an equivalent entry for any other page
+    is stale.
+    """
+    started = time.monotonic()
+    equivalents = equivalents or []
+    from ..pages import read_page  # MyST: only here, so the plugin never needs it
+
+    read = {page: read_page(root / page, page) for page in pages}
+    configuration = extract.read_pytest_ini(root)
+    baseline_errors: dict[str, str] = {}
+    work: list[_Job] = []
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        baselines = {
+            page: pool.submit(run_page, page, blocks, timeout, configuration)
+            for page, blocks in read.items()
+            if blocks
+        }
+        for page, future in baselines.items():
+            baseline = future.result()
+            if baseline.status is not Status.SURVIVED:  # the page as written must pass
+                baseline_errors[page] = baseline.detail
+                continue
+            # A mutant that makes the page hang is killed (the real run would never end);
+            # wait ten times what the page takes as written, at least 15 s.
+            limit = min(timeout, max(15.0, 10 * baseline.seconds))
+            blocks = read[page]
+            for mutant in mutants_of(root, page, blocks):
+                mutated = [*blocks[: mutant.index], mutant.block, *blocks[mutant.index + 1 :]]
+                work.append(_Job(mutant, mutated, limit))
+
+        def one(job: _Job) -> Result:
+            mutant = job.mutant
+            status, detail, _ = run_page(mutant.page, job.blocks, job.limit, configuration)
+            if progress:
+                listed = status is Status.SURVIVED and any(e.names(mutant) for e in equivalents)
+                shown = Status.EQUIVALENT if listed else status
+                progress(f"{shown.value:>10}  {mutant.id}")
+            return Result(mutant, status, detail)
+
+        results = list(pool.map(one, work))
+    stale, moved = match_equivalents(results, equivalents, read, set(baseline_errors), every_page)
+    return Report(results, baseline_errors, stale, time.monotonic() - started, moved)
+
+
+def run_page(page: str, blocks: list[Block], timeout: float, configuration: str) -> Run:
+    """Run one page's examples in a temporary copy, under ``configuration`` (the examples'
+    pytest.ini): its verdict, and the seconds it took."""
+    started = time.monotonic()
+    status, detail = _run_page(page, blocks, timeout, configuration)
+    return Run(status, detail, time.monotonic() - started)
+
+
+def _write_page(where: Path, page: str, blocks: list[Block], configuration: str) -> str:
+    """Extract one page into ``where/examples`` (its conftest loads the installed plugin,
+    its pytest.ini is ``configuration``)."""
+    tree, _ = extract.plan({page: blocks}, configuration)
+    extract.write_tree(tree, where / "examples")
+    return extract.folder_of(page)
+
+
+def _run_page(page: str, blocks: list[Block], timeout: float, configuration: str) -> Verdict:
+    with tempfile.TemporaryDirectory(prefix="mutant-") as tmp:
+        where = Path(tmp)
+        try:
+            folder = _write_page(where, page, blocks, configuration)
+        except (BlockError, extract.ExtractError) as error:
+            return Verdict(Status.ERROR, f"the mutated page does not extract: {error}")
+        command = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-c",
+            "examples/pytest.ini",
+            f"examples/{folder}",
+            "-x",
+            "-q",
+            "--no-header",
+            "-p",
+            "no:cacheprovider",
+            # Its own temporary folder: mutants run side by side, and pytest's cleanup of
+            # a shared /tmp/pytest-of-<user> can fail one run with another's leftovers.
+            f"--basetemp={where / 'pytest-tmp'}",
+        ]
+        # Plain text whatever the terminal: the verdict reads pytest's lines, and
+        # FORCE_COLOR or PY_COLORS=1 (set on some CI machines) would colour them.
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PY_COLORS": "0"}
+        # A session of its own, so a run that hangs is stopped with everything it started
+        # (pytester's and the console blocks' own pytest processes).
+        process = subprocess.Popen(
+            command,
+            cwd=where,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        # The runner's own limit, whatever the plugin does about a block that hangs: a
+        # run can hang where no block runs (at collection, at exit), and still end here.
+        try:
+            out, _ = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            return Verdict(Status.KILLED, f"timed out after {timeout:.0f} s (the run hangs)")
+        return verdict(process.returncode, out.strip().splitlines())
+
+
+_FAILED = re.compile(r"^(E\s+\S.*|docs/\S+:\d+.*|FAILED .*|ERROR .*)$")
+
+
+def verdict(returncode: int, output: list[str]) -> Verdict:
+    """What a pytest run of a mutated page says about the mutant, and why.
+
+    Killed means a check failed, as the output shows: exit code 1 (a test or block
+    failed), 2 (collection failed: a module no longer imports) or 4 (a conftest no longer
+    loads), each of which fails `nox -s examples` as surely. A run that fails without
+    saying which check did (an error at exit, pytest's or the plugin's internal error,
+    nothing collected) is an error to look into, never a kill: it could hide a survivor.
+    """
+    if returncode == 0:
+        return Verdict(Status.SURVIVED, output[-1] if output else "")
+    failed = next((line for line in output if _FAILED.match(line)), None)
+    if returncode in (1, 2, 4) and failed is not None:
+        return Verdict(Status.KILLED, short(failed.removeprefix("E").strip(), 200))
+    return Verdict(
+        Status.ERROR,
+        f"pytest exited {returncode} without a failing check:\n" + "\n".join(output[-30:]),
+    )
