@@ -29,7 +29,7 @@ def _read_inputs(app: Sphinx) -> None:
     reports = domain.load_reports(root / app.config.verified_blocks_reports)
     manifest_file = root / "examples" / "manifest.json"
     take_home = takeaway.bundles(root) if manifest_file.is_file() else {}
-    domain.begin_build(app.env, reports, take_home)
+    domain.verified_domain(app.env).begin_build(reports, take_home)
 
 
 def setup(app: Sphinx) -> dict[str, object]:
@@ -45,11 +45,11 @@ def setup(app: Sphinx) -> dict[str, object]:
     paste.setup(app)
     # env_version: bump when what the directives store in the environment, or the nodes
     # they make, change (4: troubleshooting blocks index their error messages; 5: the
-    # catalog kept per page lists a session's tracebacks), so that an existing build reads
-    # every page again instead of keeping what the old code made
+    # catalog kept per page lists a session's tracebacks; 6: the state is a domain's), so
+    # that an existing build reads every page again instead of keeping what the old code made
     return {
         "version": "1",
-        "env_version": 5,
+        "env_version": 6,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

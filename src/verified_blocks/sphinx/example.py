@@ -30,6 +30,7 @@ from ..spec import (
     version_key,
     version_label,
 )
+from .domain import Reports, verified_domain
 from .search import index_entries
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,9 @@ logger = logging.getLogger(__name__)
 _CAPTIONS = {"pycon": "python -m asyncio", "console": "terminal"}
 
 
-class ExampleDirective(DirectiveSyntax, SphinxDirective):
+# spec.py types OPTION_SPEC as dict[str, object], docutils' Directive as converters
+# (dict[str, Callable[[str], Any]]): typed there as converters, this ignore goes.
+class ExampleDirective(DirectiveSyntax, SphinxDirective):  # type: ignore[misc]
     """```` ```{example} FILE ````: a block that is extracted, run and checked."""
 
     def run(self) -> list[nodes.Node]:
@@ -58,10 +61,7 @@ class ExampleDirective(DirectiveSyntax, SphinxDirective):
                 error.message, location=self.get_location(), type="verified", subtype="block"
             )
             return []
-        if block.skip is not None:
-            skipped = self.env.verified_blocks_skipped  # type: ignore[attr-defined]
-            skipped.setdefault(self.env.docname, []).append((block.where, block.skip))
-        self.env.verified_blocks_pages.add(self.env.docname)  # type: ignore[attr-defined]
+        verified_domain(self.env).note_block(self.env.docname, block)
         # an anchor on every block, which the generated reference pages link to
         node_id = f"example-line-{block.line}"
         container = nodes.container(classes=["verified-example"], ids=[node_id])
@@ -130,7 +130,7 @@ class ExampleDirective(DirectiveSyntax, SphinxDirective):
         return [holder]
 
     def _badge(self, block: Block) -> nodes.Node:
-        status, text = badge(self.env.verified_blocks_reports, block)  # type: ignore[attr-defined]
+        status, text = badge(verified_domain(self.env).reports, block)
         para = nodes.paragraph(classes=["verified-badge", f"verified-{status}"])
         para += nodes.Text(text)
         return para
@@ -161,7 +161,7 @@ def _tabs(block: Block, variants: list[tuple[list[str], str, str]]) -> list[str]
     return lines
 
 
-def badge(reports: dict[tuple[str, int], list[dict]], block: Block) -> tuple[str, str]:
+def badge(reports: Reports, block: Block) -> tuple[str, str]:
     """(status, text) for a block, from the examples reports of this build."""
     if block.skip is not None:
         return "skipped", "Not run: see the note above."
@@ -208,9 +208,7 @@ def _refuse_plain_fences(app: Sphinx, doctree: nodes.document) -> None:
 
 
 def _list_skipped(app: Sphinx, exception: Exception | None) -> None:
-    skipped = sorted(
-        s for group in getattr(app.env, "verified_blocks_skipped", {}).values() for s in group
-    )
+    skipped = sorted(s for group in verified_domain(app.env).skipped.values() for s in group)
     if exception is None and skipped:
         logger.info("blocks that are not run (%d):", len(skipped))
         for where, reason in skipped:

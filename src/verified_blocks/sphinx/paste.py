@@ -26,7 +26,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from ..spec import is_bare_name
 from .catalog import Shown
-from .domain import errors_on_pages
+from .domain import verified_domain
 
 #: The parts of a message that are the guide's own names or numbers, each with what
 #: matches any reader's counterpart (JavaScript regular-expression syntax, which for these
@@ -176,7 +176,8 @@ class PasteBoxDirective(SphinxDirective):
 def _write(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
-    shown, _errors = errors_on_pages(app.env, Path(app.config.verified_blocks_root))
+    root = Path(app.config.verified_blocks_root)
+    shown, _errors = verified_domain(app.env).errors_on_pages(root)
     write_data(Path(app.outdir), shown)
 
 

@@ -9,6 +9,8 @@ entries is the paste box's (``paste.py`` and ``docs/_static/paste-box.js``).
 
 from __future__ import annotations
 
+from typing import Any
+
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
@@ -16,6 +18,7 @@ from sphinx.util.index_entries import split_index_msg
 
 from ..spec import Block, is_bare_name
 from .catalog import TROUBLESHOOTING, shown_messages
+from .domain import verified_domain
 
 
 def index_entries(block: Block, node_id: str) -> list[nodes.Node]:
@@ -38,7 +41,7 @@ def index_entries(block: Block, node_id: str) -> list[nodes.Node]:
     return [addnodes.index(entries=entries, inline=False)]
 
 
-def _keep_index_entries(app: Sphinx) -> list:
+def _keep_index_entries(app: Sphinx) -> list[tuple[str, dict[str, Any], str]]:
     """Put the troubleshooting entries' index entries back into the search index.
 
     Sphinx 9.2 keeps a page's index entries for search only from the build that writes the
@@ -51,7 +54,7 @@ def _keep_index_entries(app: Sphinx) -> list:
     entries = getattr(indexer, "_index_entries", None)
     if entries is None:
         return []
-    for docname in sorted(app.env.verified_blocks_pages):  # type: ignore[attr-defined]
+    for docname in sorted(verified_domain(app.env).pages):
         if not docname.startswith(TROUBLESHOOTING.removeprefix("docs/")):
             continue
         found: set[tuple[str, str, str]] = set()

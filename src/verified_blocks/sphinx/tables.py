@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Set
 from pathlib import Path
 
 from docutils import nodes
 from docutils.statemachine import StringList
 from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
 from sphinx.util.docutils import SphinxDirective
 
 from ..extract import ExtractError
 from ..spec import BlockError, fingerprint, version_key
 from .catalog import Shown
-from .domain import errors_on_pages
+from .domain import Reports, verified_domain
 from .example import block_label, versions_text
 
 
@@ -35,13 +37,14 @@ class ErrorsDirective(SphinxDirective):
         kind = self.arguments[0]
         if kind not in ("matrix", "index"):
             raise self.error(f"unknown table {kind!r}: write matrix or index")
-        self.env.verified_blocks_generated.add(self.env.docname)  # type: ignore[attr-defined]
-        shown, errors = errors_on_pages(self.env, Path(self.config.verified_blocks_root))
+        domain = verified_domain(self.env)
+        domain.note_table(self.env.docname)
+        shown, errors = domain.errors_on_pages(Path(self.config.verified_blocks_root))
         if errors:
             error = ExtractError(errors)
             message = f"the pages have bad blocks; no table until they are fixed:\n{error}"
             raise self.error(message)
-        reports = self.env.verified_blocks_reports  # type: ignore[attr-defined]
+        reports = domain.reports
         text = version_matrix(shown, reports) if kind == "matrix" else error_index(shown, reports)
         holder = nodes.container(classes=[f"verified-{kind}"])
         self.state.nested_parse(StringList(text, self.get_source_info()[0]), 0, holder)
@@ -57,7 +60,7 @@ def _catalog_stamp(shown: list[Shown], errors: list[BlockError]) -> str:
     return json.dumps([rows, [str(e) for e in errors]], sort_keys=True, default=str)
 
 
-def _observed(shown: Shown, reports: dict, version: str) -> tuple[str, str]:
+def _observed(shown: Shown, reports: Reports, version: str) -> tuple[str, str]:
     """(message, status) of a shown error on one Python, from this build's reports."""
     block = shown.block
     expected = shown.messages.at(version)
@@ -90,7 +93,7 @@ def _link(shown: Shown) -> str:
     return f"{{ref}}`{title} <{label}>`"
 
 
-def _runs(shown: Shown, reports: dict) -> list[tuple[list[str], str, str]]:
+def _runs(shown: Shown, reports: Reports) -> list[tuple[list[str], str, str]]:
     """Consecutive Python versions that printed one message with one status."""
     runs: list[tuple[list[str], str, str]] = []
     for version in shown.block.versions:
@@ -102,7 +105,7 @@ def _runs(shown: Shown, reports: dict) -> list[tuple[list[str], str, str]]:
     return runs
 
 
-def version_matrix(shown: list[Shown], reports: dict) -> list[str]:
+def version_matrix(shown: list[Shown], reports: Reports) -> list[str]:
     lines = ["| Shown in | Python | Message printed | Status |", "| --- | --- | --- | --- |"]
     for item in shown:
         for index, (versions, message, status) in enumerate(_runs(item, reports)):
@@ -111,7 +114,7 @@ def version_matrix(shown: list[Shown], reports: dict) -> list[str]:
     return lines
 
 
-def error_index(shown: list[Shown], reports: dict) -> list[str]:
+def error_index(shown: list[Shown], reports: Reports) -> list[str]:
     by_message: dict[str, list[tuple[list[str], Shown]]] = {}
     for item in shown:
         for versions, message, _status in _runs(item, reports):
@@ -127,15 +130,17 @@ def error_index(shown: list[Shown], reports: dict) -> list[str]:
     return lines
 
 
-def _outdated(app: Sphinx, env, added, changed, removed) -> list[str]:
-    # The error index and version matrix are made from every page's errors: read them
-    # again when the reports or those errors changed, not whenever any page did.
-    stamp = _catalog_stamp(*errors_on_pages(env, Path(app.config.verified_blocks_root)))
-    outdated = set()
-    if env.verified_blocks_stale or stamp != getattr(env, "verified_blocks_catalog", None):
-        outdated |= env.verified_blocks_generated
-    env.verified_blocks_catalog = stamp
-    return sorted(outdated - set(removed))
+def _outdated(
+    app: Sphinx, env: BuildEnvironment, added: Set[str], changed: Set[str], removed: Set[str]
+) -> list[str]:
+    """The error index and version matrix are made from every page's errors: read them
+    again when the reports or those errors changed, not whenever any page did."""
+    domain = verified_domain(env)
+    stamp = _catalog_stamp(*domain.errors_on_pages(Path(app.config.verified_blocks_root)))
+    tables_changed = domain.catalog_changed(stamp)  # kept for the next build in any case
+    if tables_changed or domain.stale:
+        return sorted(domain.generated - removed)
+    return []
 
 
 def setup(app: Sphinx) -> None:

@@ -21,6 +21,7 @@ from sphinx.application import Sphinx
 
 from .. import manifest
 from ..manifest import ExampleFile
+from .domain import verified_domain
 
 #: Fixed timestamp, so that the same files always make the same zip.
 _EPOCH = (2026, 1, 1, 0, 0, 0)
@@ -73,8 +74,10 @@ def _bundle(
 ) -> Bundle:
     folder = page_files[0].path.rsplit("/", 1)[0]
     contents: dict[str, bytes] = {}
-    tests, scripts, mistakes = [], [], []
-    newer = {}
+    tests: list[str] = []
+    scripts: list[str] = []
+    mistakes: list[str] = []
+    newer: dict[str, str] = {}
     for f in sorted(page_files, key=lambda f: f.path):
         if f.kind in ("pycon", "console"):
             continue  # transcripts of sessions, shown on the page
@@ -99,10 +102,11 @@ def _bundle(
 
 def _take_home(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """End each page that has examples with its zip and the command that runs it."""
-    if app.builder.format != "html" or docname not in app.env.verified_blocks_pages:
+    domain = verified_domain(app.env)
+    if app.builder.format != "html" or docname not in domain.pages:
         return
     page = Path(app.env.doc2path(docname)).relative_to(app.config.verified_blocks_root)
-    bundle = app.env.verified_blocks_bundles.get(page.as_posix())  # type: ignore[attr-defined]
+    bundle = domain.bundles.get(page.as_posix())
     if bundle is None:
         return
     name = bundle.folder.rsplit("/", 1)[-1]
@@ -146,7 +150,7 @@ def _take_home(app: Sphinx, doctree: nodes.document, docname: str) -> None:
 def _write_zips(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
-    for bundle in app.env.verified_blocks_bundles.values():  # type: ignore[attr-defined]
+    for bundle in verified_domain(app.env).bundles.values():
         target = Path(app.outdir) / "_downloads" / "examples" / f"{bundle.folder}.zip"
         target.parent.mkdir(parents=True, exist_ok=True)
         data = bundle.zip_bytes()
