@@ -305,6 +305,39 @@ def test_a_rebuild_leaves_no_stale_entry_in_the_error_index(site, parallel):
     assert (domain.pages, domain.generated) == ({"await"}, {"tables"})
 
 
+BAD = """\
+# A page with a bad block
+
+```{example} bad.py
+:outcome: 1 passed
+
+x = 1
+```
+"""
+
+
+@pytest.mark.parametrize("parallel", [0, 2], ids=["serial", "parallel"])
+def test_a_bad_block_fails_every_build_until_it_is_fixed(site, parallel):
+    """Not only the build that reads the page: the environment keeps the error, and the
+    page and the tables are read again, until the block is fixed."""
+    site.page("index.md", "# Guide\n\n```{toctree}\nawait\nbad\ntables\n```\n")
+    site.page("await.md", PAGE)
+    site.page("bad.md", BAD)
+    site.page("tables.md", "# Tables\n\n```{verified-errors} index\n```\n")
+
+    for _ in range(2):  # the first build, then one with nothing changed
+        app = site.build(parallel=parallel)
+        assert app.statuscode != 0
+        warnings = app.warning.getvalue()
+        assert "docs/bad.md:4" in warnings and "no table until they are fixed" in warnings
+    assert sorted(site.read) == ["bad", "tables"]  # not every page: the environment was kept
+
+    site.page("bad.md", BAD.replace(":outcome: 1 passed\n", ""))
+    app = site.build(parallel=parallel)
+    _succeeded(app)
+    assert "tables" in site.read
+
+
 def test_a_troubleshooting_entry_indexes_its_error_in_every_wording(site):
     """Sphinx's search puts main index entries first: each wording leads to the entry."""
     site.page("index.md", "# Guide\n\n```{toctree}\ntroubleshooting/await\n```\n")

@@ -30,10 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from docutils import nodes
-from docutils.nodes import Element
-from sphinx.addnodes import pending_xref
 from sphinx.application import Sphinx
-from sphinx.builders import Builder
 from sphinx.domains import Domain
 from sphinx.environment import BuildEnvironment
 
@@ -43,14 +40,19 @@ from ..spec import Block, BlockError
 from .catalog import Shown, errors_shown
 
 if TYPE_CHECKING:
+    from sphinx.addnodes import pending_xref
+    from sphinx.builders import Builder
+
     from .takeaway import Bundle
 
 #: One block's run on one Python, as an examples report records it, with its ``python``.
 Report = dict[str, Any]
 #: (page, line) -> the runs of the block at that line, on every Python that reported.
 Reports = dict[tuple[str, int], list[Report]]
+#: A bad block's error as (page, line, message): BlockError itself does not unpickle.
+_Error = tuple[str, int | None, str]
 #: page -> (digest of its text, the errors it shows or its bad block)
-_Shown = dict[str, tuple[str, list[Shown] | BlockError]]
+_Shown = dict[str, tuple[str, list[Shown] | _Error]]
 
 
 def load_reports(folder: Path) -> Reports:
@@ -133,7 +135,7 @@ class VerifiedDomain(Domain):
         builder: Builder,
         target: str,
         node: pending_xref,
-        contnode: Element,
+        contnode: nodes.Element,
     ) -> list[tuple[str, nodes.reference]]:
         """Nothing: a block's label is the standard domain's, as any other label."""
         return []
@@ -174,11 +176,11 @@ class VerifiedDomain(Domain):
                 try:
                     entry = (digest, errors_shown(root, {page: read_page(path, page)}))
                 except BlockError as error:
-                    entry = (digest, error)
+                    entry = (digest, (error.page, error.line, error.message))
             fresh[page] = entry
         self.data["shown"] = fresh
         shown = [s for _, found in fresh.values() if isinstance(found, list) for s in found]
-        errors = [found for _, found in fresh.values() if isinstance(found, BlockError)]
+        errors = [BlockError(*found) for _, found in fresh.values() if isinstance(found, tuple)]
         return shown, errors
 
 

@@ -134,13 +134,23 @@ def _outdated(
     app: Sphinx, env: BuildEnvironment, added: Set[str], changed: Set[str], removed: Set[str]
 ) -> list[str]:
     """The error index and version matrix are made from every page's errors: read them
-    again when the reports or those errors changed, not whenever any page did."""
+    again when the reports or those errors changed, not whenever any page did.
+
+    While a page has a bad block, it and the tables are read at every build, so that every
+    build reports the error (Sphinx reports a warning only when it reads the page).
+    """
     domain = verified_domain(env)
-    stamp = _catalog_stamp(*domain.errors_on_pages(Path(app.config.verified_blocks_root)))
-    tables_changed = domain.catalog_changed(stamp)  # kept for the next build in any case
-    if tables_changed or domain.stale:
-        return sorted(domain.generated - removed)
-    return []
+    root = Path(app.config.verified_blocks_root)
+    shown, errors = domain.errors_on_pages(root)
+    tables_changed = domain.catalog_changed(_catalog_stamp(shown, errors))  # in any case
+    outdated: set[str] = set()
+    if tables_changed or domain.stale or errors:
+        outdated |= domain.generated
+    for error in errors:
+        docname = env.path2doc(root / error.page)
+        if docname is not None:
+            outdated.add(docname)
+    return sorted(outdated - removed)
 
 
 def setup(app: Sphinx) -> None:
