@@ -263,6 +263,12 @@ CLOSED = """\
 
 raise RuntimeError("Session is closed")
 ```
+
+```{example} install.console
+:skip: installs packages from PyPI
+
+$ pip install aiohttp
+```
 """
 
 
@@ -284,6 +290,8 @@ def test_a_rebuild_leaves_no_stale_entry_in_the_error_index(site, parallel):
     }
     domain = verified_domain(app.env)
     assert (domain.pages, domain.generated) == ({"await", "closed"}, {"tables"})
+    assert domain.skipped == {"closed": [("docs/closed.md:9", "installs packages from PyPI")]}
+    assert "docs/closed.md:9: installs packages from PyPI" in app.status.getvalue()
 
     site.page("await.md", PAGE.replace("can't be used in", "cannot be used in"))
     app = site.build(parallel=parallel)
@@ -302,7 +310,7 @@ def test_a_rebuild_leaves_no_stale_entry_in_the_error_index(site, parallel):
     assert set(_index(app)) == {BEFORE_314.replace("can't", "cannot"), SINCE_314}
     assert "How to close a session" not in _index(app).values()
     domain = verified_domain(app.env)
-    assert (domain.pages, domain.generated) == ({"await"}, {"tables"})
+    assert (domain.pages, domain.generated, domain.skipped) == ({"await"}, {"tables"}, {})
 
 
 BAD = """\

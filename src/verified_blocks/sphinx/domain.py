@@ -14,8 +14,9 @@ Kept for the whole site, from one build to the next:
 - ``inputs``: a stamp of the reports and bundles the pages were last rendered with, so that
   a new report or a changed ``examples/`` makes every page with blocks outdated;
 - ``catalog``: a stamp of the errors the generated tables were last made from;
-- ``shown``: each page's errors (or its bad block) with a digest of its text, so that only
-  a page whose text changed is parsed again.
+- ``shown``: each page's errors (or its bad block's, as page, line and message: a
+  ``BlockError`` does not unpickle) with a digest of its text, so that only a page whose
+  text changed is parsed again.
 
 Not kept: this build's inputs, the examples reports and the take-home bundles, read anew at
 every build (:meth:`VerifiedDomain.begin_build`; a parallel process inherits them).
