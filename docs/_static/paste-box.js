@@ -1,5 +1,5 @@
 /* The "paste your error" box. Its data, window.VERIFIED_ERRORS, is made when the site is
- * built from the messages the pages verify (src/verified_blocks/paste.py): for each
+ * built from the messages the pages verify (src/verified_blocks/sphinx/paste.py): for each
  * wording, a regular expression in which the guide's own names, addresses, paths and
  * numbers match the reader's, and the wording's distinctive words.
  *

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from verified_blocks.catalog import errors_shown
+from verified_blocks.sphinx.catalog import errors_shown
 from verified_blocks.pages import read_page
 
 SESSION = """\

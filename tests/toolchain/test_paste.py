@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from verified_blocks.paste import pattern_of
+from verified_blocks.sphinx.paste import pattern_of
 
 
 @pytest.mark.parametrize(

@@ -1,19 +1,33 @@
-"""The Sphinx extension renders what ran, and refuses what did not."""
+"""The Sphinx extension renders what ran, and refuses what did not.
+
+Sites are built with Sphinx's own test application (``sphinx.testing``); what a page says is
+read from its doctree, or from the written HTML parsed with the standard library's parser.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import html
 import json
-import re
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
-from sphinx.cmd.build import build_main
+import pytest
+from docutils import nodes
+from html_tree import Element, parse_html
+from sphinx.testing.util import SphinxTestApp
+
+from verified_blocks.pages import MYST_EXTENSIONS, read_page
+from verified_blocks.spec import fingerprint
+from verified_blocks.sphinx.domain import verified_domain
+
+pytest_plugins = ("sphinx.testing.fixtures",)
 
 CONF = """
 extensions = ["myst_parser", "sphinx_design", "verified_blocks.sphinx"]
+myst_enable_extensions = {extensions!r}
 verified_blocks_root = {root!r}
 exclude_patterns = ["_build"]
+nitpicky = True
 """
 
 PAGE = """\
@@ -29,62 +43,154 @@ from unittest.mock import MagicMock
 asyncio.run(MagicMock()())
 ```
 """
+BEFORE_314 = "TypeError: object MagicMock can't be used in 'await' expression"
+SINCE_314 = "TypeError: 'MagicMock' object can't be awaited"
+PYTHONS = ("3.10", "3.11", "3.12", "3.13", "3.14", "3.15")
 
 
-def build(root: Path, page: str) -> tuple[int, str, str]:
-    docs = root / "docs"
-    docs.mkdir(parents=True)
-    (root / "conf.py").write_text(CONF.format(root=str(root)))
-    (docs / "index.md").write_text(page)
-    out = root / "_build" / "html"
-    warnings = root / "warnings.txt"
-    code = build_main(
-        ["-q", "-W", "-n", "-b", "html", "-c", str(root), str(docs), str(out), "-w", str(warnings)]
-    )
-    page_html = (out / "index.html").read_text() if (out / "index.html").exists() else ""
-    text = html.unescape(re.sub(r"<[^>]+>", "", page_html))  # what a reader sees
-    return code, warnings.read_text(), text
+class Site:
+    """A repository whose pages (and conf.py) are in docs/, built into _build/."""
+
+    def __init__(self, root: Path, make_app: Callable[..., SphinxTestApp]) -> None:
+        self.root, self.docs, self._make_app = root, root / "docs", make_app
+        self.read: list[str] = []  #: the documents the last build read
+        self._app: SphinxTestApp | None = None
+        self.docs.mkdir(parents=True, exist_ok=True)
+        conf = CONF.format(extensions=MYST_EXTENSIONS, root=str(root))
+        (self.docs / "conf.py").write_text(conf, encoding="utf-8")
+
+    def page(self, name: str, text: str) -> None:
+        path = self.docs / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+    def build(self, *, parallel: int = 0) -> SphinxTestApp:
+        """Build the site as `nox -s docs` does (-W): incrementally, after the first time."""
+        if self._app is not None:  # a new Sphinx, as a new `sphinx-build` is: docutils' registry
+            self._app.cleanup()  # of directives and roles is global, and would warn
+        app = self._app = self._make_app(
+            "html",
+            srcdir=self.docs,
+            builddir=self.root / "_build",
+            warningiserror=True,
+            parallel=parallel,
+        )
+        self.read = []
+        app.connect("env-before-read-docs", lambda _app, _env, docnames: self.read.extend(docnames))
+        app.build()
+        return app
+
+    def html(self, page: str) -> Element:
+        return parse_html(self.root / "_build" / "html" / page)
+
+    def reports(self, page: str, outcome_314: str = "passed") -> None:
+        """Reports of the first block of ``page`` (as docs/index.md) on every Python; on
+        3.14 it printed something else when ``outcome_314`` is "failed"."""
+        scratch = self.root / "scratch.md"
+        scratch.write_text(page, encoding="utf-8")
+        (block, *_) = read_page(scratch, "docs/index.md")
+        scratch.unlink()
+        assert block.raises is not None
+        reports = self.root / "_build" / "reports"
+        reports.mkdir(parents=True, exist_ok=True)
+        for version in PYTHONS:
+            outcome = outcome_314 if version == "3.14" else "passed"
+            observed = "TypeError: something else" if outcome == "failed" else None
+            record = {
+                "page": "docs/index.md",
+                "line": block.line,
+                "fingerprint": fingerprint(block),
+                "outcome": outcome,
+                "observed": observed or block.raises.at(version),
+            }
+            report = {"python": version, "blocks": [record]}
+            (reports / f"{version}.json").write_text(json.dumps(report), encoding="utf-8")
 
 
-def test_plain_python_fence_fails_the_build_at_its_line(tmp_path):
-    code, warnings, _ = build(tmp_path, "# How to\n\ntext\n\n```python\nprint(1)\n```\n")
-    assert code != 0
+@pytest.fixture
+def site(tmp_path: Path, make_app: Callable[..., SphinxTestApp]) -> Site:
+    return Site(tmp_path, make_app)
+
+
+def _succeeded(app: SphinxTestApp) -> None:
+    assert app.statuscode == 0 and app.warning.getvalue() == "", app.warning.getvalue()
+
+
+# ---- what a doctree says ------------------------------------------------------------------
+
+
+def _with_class(tree: nodes.Node, cls: str) -> list[nodes.Element]:
+    return [n for n in tree.findall(nodes.Element) if cls in n["classes"]]
+
+
+def _example(app: SphinxTestApp, docname: str = "index") -> nodes.Element:
+    (block,) = _with_class(app.env.get_doctree(docname), "verified-example")
+    return block
+
+
+def _badge(example: nodes.Element) -> str:
+    (badge,) = _with_class(example, "verified-badge")
+    return badge.astext()
+
+
+def _rows(app: SphinxTestApp, docname: str, kind: str) -> list[list[str]]:
+    """The text of each cell of each body row of the generated table ``kind``."""
+    (table,) = _with_class(app.env.get_doctree(docname), f"verified-{kind}")
+    (body,) = table.findall(nodes.tbody)
+    return [[entry.astext() for entry in row.findall(nodes.entry)] for row in body.children]
+
+
+# ---- the tests ----------------------------------------------------------------------------
+
+
+def test_plain_python_fence_fails_the_build_at_its_line(site):
+    site.page("index.md", "# How to\n\ntext\n\n```python\nprint(1)\n```\n")
+
+    app = site.build()
+
+    assert app.statuscode != 0
+    warnings = app.warning.getvalue()
     assert "docs/index.md:5" in warnings
     assert "plain ```python fence" in warnings
 
 
-def test_block_renders_caption_versions_and_honest_badge(tmp_path):
-    code, warnings, text = build(tmp_path, PAGE)
-    assert code == 0, warnings
-    assert "await_demo.py" in text
-    assert "Python 3.10–3.13" in text and "Python 3.14+" in text
-    assert "TypeError: object MagicMock can't be used in 'await' expression" in text
-    assert "TypeError: 'MagicMock' object can't be awaited" in text
-    assert "Not verified in this build" in text
+def test_block_renders_caption_versions_and_honest_badge(site):
+    site.page("index.md", PAGE)
+
+    app = site.build()
+
+    _succeeded(app)
+    example = _example(app)
+    assert [c.astext() for c in example.findall(nodes.caption)] == ["await_demo.py"]
+    (tab_set,) = _with_class(example, "sd-tab-set")
+    tabs = {}
+    for tab in _with_class(tab_set, "sd-tab-item"):
+        (label,) = _with_class(tab, "sd-tab-label")
+        (content,) = _with_class(tab, "sd-tab-content")
+        tabs[label.astext()] = content.astext().splitlines()[-1]  # the traceback's last line
+    assert tabs == {"Python 3.10–3.13": BEFORE_314, "Python 3.14+": SINCE_314}
+    assert _badge(example).startswith("Not verified in this build")
 
 
-def test_badge_reads_the_examples_report(tmp_path):
-    from verified_blocks.pages import read_page
-    from verified_blocks.spec import fingerprint
+def test_badge_reads_the_examples_report(site):
+    site.reports(PAGE)
+    site.page("index.md", PAGE)
 
-    (tmp_path / "docs").mkdir(parents=True)
-    (tmp_path / "docs" / "index.md").write_text(PAGE)
-    (block,) = read_page(tmp_path / "docs" / "index.md", "docs/index.md")
-    reports = tmp_path / "_build" / "reports"
-    reports.mkdir(parents=True)
-    for version in ("3.10", "3.11", "3.12", "3.13", "3.14", "3.15"):
-        record = {"page": "docs/index.md", "line": 3, "fingerprint": fingerprint(block)}
-        record["outcome"] = "passed"
-        (reports / f"{version}.json").write_text(
-            json.dumps({"python": version, "blocks": [record]})
-        )
-    (tmp_path / "docs" / "index.md").unlink()
-    (tmp_path / "docs").rmdir()
+    app = site.build()
 
-    code, warnings, text = build(tmp_path, PAGE)
+    _succeeded(app)
+    assert _badge(_example(app)) == "Fails as shown on Python 3.10–3.15."
 
-    assert code == 0, warnings
-    assert "Fails as shown on Python 3.10–3.15." in text
+
+def test_a_new_report_updates_the_badge_of_a_page_that_did_not_change(site):
+    site.page("index.md", PAGE)
+    assert _badge(_example(site.build())).startswith("Not verified in this build")
+
+    site.reports(PAGE)
+    app = site.build()
+
+    _succeeded(app)
+    assert _badge(_example(app)) == "Fails as shown on Python 3.10–3.15."
 
 
 TABLES = (
@@ -92,117 +198,209 @@ TABLES = (
 )
 
 
-def _reports(root: Path, page: str, outcome_314: str) -> None:
-    """Reports for every Python; 3.14 printed something else when ``outcome_314`` fails."""
-    from verified_blocks.pages import read_page
-    from verified_blocks.spec import fingerprint
+def test_generated_tables_without_a_report_say_so(site):
+    site.page("index.md", TABLES)
 
-    scratch = root / "scratch.md"
-    scratch.parent.mkdir(parents=True, exist_ok=True)
-    scratch.write_text(page)
-    (block, *_) = read_page(scratch, "docs/index.md")
-    scratch.unlink()
-    reports = root / "_build" / "reports"
-    reports.mkdir(parents=True)
-    for version in ("3.10", "3.11", "3.12", "3.13", "3.14", "3.15"):
-        record = {"page": "docs/index.md", "line": 3, "fingerprint": fingerprint(block)}
-        record["outcome"] = outcome_314 if version == "3.14" else "passed"
-        record["observed"] = (
-            "TypeError: something else"
-            if record["outcome"] == "failed"
-            else block.raises.at(version)
-        )
-        (reports / f"{version}.json").write_text(
-            json.dumps({"python": version, "blocks": [record]})
-        )
+    app = site.build()
+
+    _succeeded(app)
+    assert _rows(app, "index", "matrix") == [
+        ["How to await a mock", "3.10–3.13", BEFORE_314, "not verified in this build"],
+        ["", "3.14–3.15", SINCE_314, "not verified in this build"],
+    ]
+    page = site.html("index.html")
+    for kind in ("matrix", "index"):  # each row links the block
+        (table,) = page.with_class(f"verified-{kind}")
+        links = table.find("a", href="#example-line-3")
+        assert links and {a.text for a in links} == {"How to await a mock"}
 
 
-def test_generated_tables_without_a_report_say_so(tmp_path):
-    code, warnings, text = build(tmp_path, TABLES)
+def test_version_matrix_shows_what_each_python_printed(site):
+    site.reports(TABLES, outcome_314="failed")
+    site.page("index.md", TABLES)
 
-    assert code == 0, warnings
-    page_html = (tmp_path / "_build" / "html" / "index.html").read_text()
-    assert 'href="#example-line-3"' in page_html  # each row links the block
-    assert text.count("not verified in this build") == 2  # matrix: one row per wording
-    assert "How to await a mock" in text
+    app = site.build()
 
-
-def test_version_matrix_shows_what_each_python_printed(tmp_path):
-    _reports(tmp_path, TABLES, outcome_314="failed")
-
-    code, warnings, text = build(tmp_path, TABLES)
-
-    assert code == 0, warnings
-    matrix = text[text.index("Message printed") : text.index("Message\n")]
-    assert "3.10–3.13TypeError: object MagicMock can't be used in 'await' expressionverified" in (
-        matrix.replace("\n", "")
-    )
-    assert "3.14TypeError: something elsediffers from the page" in matrix.replace("\n", "")
-    assert "3.15TypeError: 'MagicMock' object can't be awaitedverified" in matrix.replace("\n", "")
+    _succeeded(app)
+    assert [row[1:] for row in _rows(app, "index", "matrix")] == [
+        ["3.10–3.13", BEFORE_314, "verified"],
+        ["3.14", "TypeError: something else", "differs from the page"],
+        ["3.15", SINCE_314, "verified"],
+    ]
 
 
-def test_generated_tables_are_read_again_only_when_an_error_shown_changes(tmp_path, monkeypatch):
+def _index(app: SphinxTestApp) -> dict[str, str]:
+    """The error index of the page "tables": message -> the pages that show it."""
+    return {message: read for message, _python, read in _rows(app, "tables", "index")}
+
+
+def test_generated_tables_are_read_again_only_when_an_error_shown_changes(site):
     """Touching a page leaves the tables alone; changing the error it shows redoes them."""
-    # Sphinx prints one "reading sources" line per page unless it thinks it writes to a
-    # colour terminal (CI=true counts as one): then it redraws a single line.
-    monkeypatch.setenv("NO_COLOR", "1")
-    docs = tmp_path / "docs"
-    build(tmp_path, "# Guide\n\n```{toctree}\nawait\ntables\n```\n")  # conf.py, index.md
-    (docs / "await.md").write_text(PAGE)
-    (docs / "tables.md").write_text("# Tables\n\n```{verified-errors} index\n```\n")
-    out = tmp_path / "_build" / "html"
+    site.page("index.md", "# Guide\n\n```{toctree}\nawait\ntables\n```\n")
+    site.page("await.md", PAGE)
+    site.page("tables.md", "# Tables\n\n```{verified-errors} index\n```\n")
 
-    def rebuild() -> tuple[list[str], str]:
-        """The pages this build read, and what the index table says."""
-        log = tmp_path / "log.txt"
-        argv = ["-b", "html", "-W", "-n", "-c", str(tmp_path), str(docs), str(out)]
-        with log.open("w") as stream, contextlib.redirect_stdout(stream):
-            assert build_main(argv) == 0
-        text = log.read_text()
-        read = re.findall(r"reading sources\.\.\. \[\s*\d+%\] (\S+)", text)
-        table = html.unescape(re.sub(r"<[^>]+>", "", (out / "tables.html").read_text()))
-        return read, table
+    app = site.build()
+    _succeeded(app)
+    assert "tables" in site.read and BEFORE_314 in _index(app)
 
-    read, table = rebuild()
-    assert "tables" in read and "can't be used in 'await' expression" in table
+    site.page("await.md", PAGE + "\nA sentence more.\n")
+    _succeeded(site.build())
+    assert site.read == ["await"]
 
-    (docs / "await.md").write_text(PAGE + "\nA sentence more.\n")
-    read, _ = rebuild()
-    assert read == ["await"]
-
-    (docs / "await.md").write_text(PAGE.replace("can't be used in", "cannot be used in"))
-    read, table = rebuild()
-    assert "tables" in read and "cannot be used in 'await' expression" in table
+    site.page("await.md", PAGE.replace("can't be used in", "cannot be used in"))
+    app = site.build()
+    _succeeded(app)
+    assert "tables" in site.read
+    assert BEFORE_314.replace("can't", "cannot") in _index(app)
 
 
-def test_a_troubleshooting_entry_indexes_its_error_in_every_wording(tmp_path):
+CLOSED = """\
+# How to close a session
+
+```{example} closed_demo.py
+:raises: RuntimeError: Session is closed
+
+raise RuntimeError("Session is closed")
+```
+
+```{example} install.console
+:skip: installs packages from PyPI
+
+$ pip install aiohttp
+```
+"""
+
+
+@pytest.mark.parametrize("parallel", [0, 2], ids=["serial", "parallel"])
+def test_a_rebuild_leaves_no_stale_entry_in_the_error_index(site, parallel):
+    """After a page's error changed, or the page went, the index lists what the pages show
+    now; a parallel build merges the documents its processes read."""
+    site.page("index.md", "# Guide\n\n```{toctree}\nawait\nclosed\ntables\n```\n")
+    site.page("await.md", PAGE)
+    site.page("closed.md", CLOSED)
+    site.page("tables.md", "# Tables\n\n```{verified-errors} index\n```\n")
+
+    app = site.build(parallel=parallel)
+    _succeeded(app)
+    assert _index(app) == {
+        BEFORE_314: "How to await a mock",
+        SINCE_314: "How to await a mock",
+        "RuntimeError: Session is closed": "How to close a session",
+    }
+    domain = verified_domain(app.env)
+    assert (domain.pages, domain.generated) == ({"await", "closed"}, {"tables"})
+    assert domain.skipped == {"closed": [("docs/closed.md:9", "installs packages from PyPI")]}
+    assert "docs/closed.md:9: installs packages from PyPI" in app.status.getvalue()
+
+    site.page("await.md", PAGE.replace("can't be used in", "cannot be used in"))
+    app = site.build(parallel=parallel)
+    _succeeded(app)
+    assert set(_index(app)) == {
+        BEFORE_314.replace("can't", "cannot"),
+        SINCE_314,
+        "RuntimeError: Session is closed",
+    }
+
+    (site.docs / "closed.md").unlink()
+    site.page("index.md", "# Guide\n\n```{toctree}\nawait\ntables\n```\n")
+    app = site.build(parallel=parallel)
+    _succeeded(app)
+    assert "tables" in site.read
+    assert set(_index(app)) == {BEFORE_314.replace("can't", "cannot"), SINCE_314}
+    assert "How to close a session" not in _index(app).values()
+    domain = verified_domain(app.env)
+    assert (domain.pages, domain.generated, domain.skipped) == ({"await"}, {"tables"}, {})
+
+
+BAD = """\
+# A page with a bad block
+
+```{example} bad.py
+:outcome: 1 passed
+
+x = 1
+```
+"""
+
+
+@pytest.mark.parametrize("parallel", [0, 2], ids=["serial", "parallel"])
+def test_a_bad_block_fails_every_build_until_it_is_fixed(site, parallel):
+    """Not only the build that reads the page: the environment keeps the error, and the
+    page and the tables are read again, until the block is fixed."""
+    site.page("index.md", "# Guide\n\n```{toctree}\nawait\nbad\ntables\n```\n")
+    site.page("await.md", PAGE)
+    site.page("bad.md", BAD)
+    site.page("tables.md", "# Tables\n\n```{verified-errors} index\n```\n")
+
+    for _ in range(2):  # the first build, then one with nothing changed
+        app = site.build(parallel=parallel)
+        assert app.statuscode != 0
+        warnings = app.warning.getvalue()
+        assert "docs/bad.md:4" in warnings and "no table until they are fixed" in warnings
+    assert sorted(site.read) == ["bad", "tables"]  # not every page: the environment was kept
+
+    site.page("bad.md", BAD.replace(":outcome: 1 passed\n", ""))
+    app = site.build(parallel=parallel)
+    _succeeded(app)
+    assert "tables" in site.read
+
+
+def test_a_troubleshooting_entry_indexes_its_error_in_every_wording(site):
     """Sphinx's search puts main index entries first: each wording leads to the entry."""
-    build(tmp_path, "# Guide\n\n```{toctree}\ntroubleshooting/await\n```\n")  # conf.py
-    entry = tmp_path / "docs" / "troubleshooting" / "await.md"
-    entry.parent.mkdir()
-    entry.write_text(PAGE)
-    out = tmp_path / "_build" / "html"
-    argv = ["-q", "-W", "-n", "-b", "html", "-c", str(tmp_path), str(tmp_path / "docs"), str(out)]
-    assert build_main(argv) == 0
+    site.page("index.md", "# Guide\n\n```{toctree}\ntroubleshooting/await\n```\n")
+    site.page("troubleshooting/await.md", PAGE)
 
-    index = html.unescape((out / "genindex.html").read_text())
-    for wording in (
-        "TypeError: object MagicMock can't be used in 'await' expression",
-        "TypeError: 'MagicMock' object can't be awaited",
-    ):
-        assert re.search(
-            rf'href="troubleshooting/await.html#example-line-3"><strong>{re.escape(wording)}', index
-        ), wording
+    _succeeded(site.build())
+
+    genindex = site.html("genindex.html")
+    links = genindex.find("a", href="troubleshooting/await.html#example-line-3")
+    main = {strong.text for a in links for strong in a.find("strong")}
+    assert {BEFORE_314, SINCE_314} <= main
 
     # Search uses searchindex.js: the entries must stay there when a later build does not
     # write the page again (Sphinx itself would drop them).
-    (tmp_path / "docs" / "index.md").write_text(
-        "# Guide, again\n\n```{toctree}\ntroubleshooting/await\n```\n"
-    )
-    assert build_main(argv) == 0
-    search = (out / "searchindex.js").read_text()
+    site.page("index.md", "# Guide, again\n\n```{toctree}\ntroubleshooting/await\n```\n")
+    _succeeded(site.build())
+    assert site.read == ["index"]
+    search = (site.root / "_build" / "html" / "searchindex.js").read_text(encoding="utf-8")
     entries = json.loads(search[search.index("(") + 1 : search.rindex(")")])["indexentries"]
-    assert {
-        "typeerror: object magicmock can't be used in 'await' expression",
-        "typeerror: 'magicmock' object can't be awaited",
-    } <= set(entries)
+    assert {BEFORE_314.lower(), SINCE_314.lower()} <= set(entries)
+
+
+def test_a_page_with_examples_ends_with_its_download(repo, make_app):
+    """The page's zip, the command that runs it, and the file that fails on purpose."""
+    repo.page(
+        "how-to/await.md",
+        PAGE
+        + "\n## Next\n\n```{example} test_ok.py\nasync def test_ok():\n    pass\n```\n"
+        + "\nRead on.\n",
+    )
+    repo.extract()
+    (repo.root / "requirements.txt").write_text("pytest\n", encoding="utf-8")
+    site = Site(repo.root, make_app)
+    site.page("index.md", "# Guide\n\n```{toctree}\nhow-to/await\n```\n")
+
+    _succeeded(site.build())
+
+    page = site.html("how-to/await.html")
+    sections = [s.attrs["id"] for s in page.find("section")]
+    assert sections[-2:] == ["run-this-page-s-examples", "next"]  # before "Next"
+    (section,) = page.find("section", id="run-this-page-s-examples")
+    (link,) = section.with_class("external")
+    assert (link.text, link.attrs["href"]) == (
+        "await.zip",
+        "../_downloads/examples/how_to/await.zip",
+    )
+    (command,) = section.with_class("highlight")
+    assert command.text.splitlines() == [
+        "$ cd await",
+        "$ pip install -r requirements.txt",
+        "$ pytest test_ok.py",
+    ]
+    assert "await_demo.py" in section.find("p")[-1].text  # fails on purpose: not run
+    archive = repo.root / "_build" / "html" / "_downloads" / "examples" / "how_to" / "await.zip"
+    with zipfile.ZipFile(archive) as bundle:
+        assert {"await/await_demo.py", "await/test_ok.py", "await/requirements.txt"} <= set(
+            bundle.namelist()
+        )

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from verified_blocks.spec import version_key
-from verified_blocks.takeaway import bundles
+from verified_blocks.sphinx.takeaway import bundles
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLES = bundles(ROOT)

@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .pages import _PARSER
-from .spec import ERROR_LINE, Block, Versioned
+from ..pages import _PARSER
+from ..spec import ERROR_LINE, Block, Versioned
 
 TROUBLESHOOTING = "docs/troubleshooting/"
 

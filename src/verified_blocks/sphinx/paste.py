@@ -9,7 +9,8 @@ for messages whose names are not quoted ("Expected send to have been awaited onc
 box itself, ``docs/_static/paste-box.js``, runs in the page: it sends the pasted text
 nowhere, keeps nothing, and shows only the guide's own text.
 
-This module owns the patterns and the data file; ``sphinx.py`` calls :func:`setup`.
+This module owns the patterns, the directive and the data file; the search page lists the
+matching entries above Sphinx's results with the same data and script.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
+from ..spec import is_bare_name
 from .catalog import Shown
-from .spec import is_bare_name
+from .domain import verified_domain
 
 #: The parts of a message that are the guide's own names or numbers, each with what
 #: matches any reader's counterpart (JavaScript regular-expression syntax, which for these
@@ -174,9 +176,8 @@ class PasteBoxDirective(SphinxDirective):
 def _write(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
-    from .sphinx import errors_on_pages  # sphinx.py imports this module in its setup()
-
-    shown, _errors = errors_on_pages(app.env, Path(app.config.verified_blocks_root))
+    root = Path(app.config.verified_blocks_root)
+    shown, _errors = verified_domain(app.env).errors_on_pages(root)
     write_data(Path(app.outdir), shown)
 
 
