@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import Field, dataclass, field, fields
 from enum import Enum
-from typing import Any
+from typing import Any, ClassVar
 
 #: Every CPython minor version the guide is verified on, oldest first.
 #: A line that names an exception or warning class first (``RuntimeError: Session is
@@ -85,9 +85,9 @@ def _outcome(value: str | None) -> dict[str, int]:
     return counts
 
 
-def _versioned(name: str) -> dict[str, Callable[[str | None], object]]:
+def _versioned(name: str) -> dict[str, Callable[[str], Any]]:
     """``name`` plus ``name-3.X`` for every supported version after the first."""
-    converters: dict[str, Callable[[str | None], object]] = {
+    converters: dict[str, Callable[[str], Any]] = {
         f"{name}-{v}": _text for v in SUPPORTED_PYTHONS[1:]
     }
     return converters | {name: _text}
@@ -234,7 +234,8 @@ def option_fields() -> list[tuple[Field[Any], Option]]:
 
 
 #: Options of the ``example`` directive, with MyST/docutils-style converters.
-OPTION_SPEC: dict[str, Callable[[str | None], object]] = {}
+#: (Typed as docutils types a directive's, which the Sphinx directive inherits.)
+OPTION_SPEC: dict[str, Callable[[str], Any]] = {}
 for _field, _option in option_fields():
     OPTION_SPEC |= (
         _versioned(_option.name) if _option.versioned else {_option.name: _option.convert}
@@ -255,7 +256,7 @@ class DirectiveSyntax:
     optional_arguments = 0
     final_argument_whitespace = False
     has_content = True
-    option_spec = OPTION_SPEC
+    option_spec: ClassVar[dict[str, Callable[[str], Any]] | None] = OPTION_SPEC
 
 
 class Kind(str, Enum):

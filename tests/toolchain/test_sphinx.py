@@ -379,7 +379,7 @@ def test_a_page_with_examples_ends_with_its_download(repo, make_app):
     repo.extract()
     (repo.root / "requirements.txt").write_text("pytest\n", encoding="utf-8")
     site = Site(repo.root, make_app)
-    site.page("index.md", "# Guide\n\n```{toctree}\nhow-to/await\n```\n")
+    site.page("index.md", "# Guide\n\n```{toctree}\nhow-to/await\nreference/configuration\n```\n")
 
     _succeeded(site.build())
 

@@ -40,7 +40,7 @@ _CAPTIONS = {"pycon": "python -m asyncio", "console": "terminal"}
 
 # spec.py types OPTION_SPEC as dict[str, object], docutils' Directive as converters
 # (dict[str, Callable[[str], Any]]): typed there as converters, this ignore goes.
-class ExampleDirective(DirectiveSyntax, SphinxDirective):  # type: ignore[misc]
+class ExampleDirective(DirectiveSyntax, SphinxDirective):
     """```` ```{example} FILE ````: a block that is extracted, run and checked."""
 
     def run(self) -> list[nodes.Node]:
