@@ -39,7 +39,9 @@ os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 os.environ.setdefault("UV_COMPILE_BYTECODE", "1")
 
 ROOT = Path(__file__).resolve().parent
-PYTHONS = ["3.10", "3.11", "3.12", "3.13", "3.14", "3.15"]
+# Every Python the examples run on: pyproject.toml's classifiers (which the installed
+# toolchain reads too, as spec.SUPPORTED_PYTHONS).
+PYTHONS = nox.project.python_versions(nox.project.load_toml(ROOT / "pyproject.toml"))
 DOCS_PYTHON = "3.13"  # Sphinx 9.2 needs 3.13+
 COVERAGE_PYTHON = "3.13"
 FLAKES_PYTHON = "3.13"

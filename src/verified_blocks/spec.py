@@ -27,7 +27,20 @@ def is_bare_name(text: str) -> bool:
     return re.fullmatch(r"[\w.]+", text.strip()) is not None
 
 
-SUPPORTED_PYTHONS: tuple[str, ...] = ("3.10", "3.11", "3.12", "3.13", "3.14", "3.15")
+def _supported_pythons() -> tuple[str, ...]:
+    """pyproject.toml's ``Programming Language :: Python :: 3.X`` classifiers, oldest first,
+    read from the installed toolchain's metadata (every session installs it, editable)."""
+    from importlib.metadata import metadata
+
+    prefix = "Programming Language :: Python :: "
+    classifiers = metadata("verified-blocks").get_all("Classifier") or []
+    versions = [c.removeprefix(prefix) for c in classifiers if re.fullmatch(prefix + r"3\.\d+", c)]
+    if not versions:
+        raise RuntimeError("pyproject.toml names no Python version in its classifiers")
+    return tuple(sorted(versions, key=lambda v: int(v.split(".")[1])))
+
+
+SUPPORTED_PYTHONS: tuple[str, ...] = _supported_pythons()
 
 #: Directive name: ```` ```{example} client.py ````.
 DIRECTIVE = "example"
