@@ -1,7 +1,8 @@
 """Sessions of the Async Testing Guide. Bare `nox` runs every check CI runs.
 
-nox                      # lint, toolchain tests, drift check, examples on 3.10-3.15,
-                         # coverage, flakes, lowest versions, mutants, docs, browser
+`nox -l` lists every session, in the order bare `nox` runs the default ones (marked `*`);
+the others (marked `-`) run only when named:
+
 nox -s docs              # build the site into _build/html
 nox -s browser           # Chromium over the built site: links, console, copy, tabs, search
 nox -s examples-3.12 -- docs/how-to/test-error-handling.md   # one page, one Python
@@ -25,11 +26,6 @@ nox.options.reuse_venv = "yes"
 # A missing interpreter is an error, never a silent skip: .ci/debian-pythons
 # provides 3.14 and 3.15 where the host has no package for them.
 nox.options.error_on_missing_interpreters = True
-# browser tests the site that docs has just built, so it comes last.
-nox.options.sessions = [
-    *("lint", "tests", "drift", "examples", "coverage", "flakes", "lowest", "mutants", "docs"),
-    "browser",
-]
 
 # uv must use the interpreters on this machine, never download one.
 os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
@@ -52,13 +48,51 @@ REPORTS = "_build/reports"
 PACKAGE = ("-e", ".")
 
 
+@nox.session(python=DOCS_PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff over the toolchain, its tests and the generated examples."""
+    session.install("-c", "tests/requirements.txt", "ruff")
+    session.run("ruff", "check", *(session.posargs or ["."]))
+    session.run("ruff", "format", "--check", "src", "tests", "bench", "noxfile.py", "conf.py")
+
+
+@nox.session(python=DOCS_PYTHON, default=False)
+def typecheck(session: nox.Session) -> None:
+    """mypy, strict, over the toolchain package (pyproject.toml's [tool.mypy])."""
+    session.install("-r", "tests/requirements.txt", "-e", ".[pages,sphinx,coverage]")
+    session.run("mypy", *session.posargs)
+
+
+@nox.session(python=DOCS_PYTHON)
+def tests(session: nox.Session) -> None:
+    """The toolchain's own tests: extractor, plugin, Sphinx extension, bad input."""
+    session.install("-r", "tests/requirements.txt", *PACKAGE)
+    session.run("python", "-m", "pytest", "tests", *session.posargs)
+
+
+@nox.session(python=DOCS_PYTHON, default=False)
+def fuzz(session: nox.Session) -> None:
+    """Feed the extractor thousands of generated pages (`nox -s tests` feeds it 200 a test)."""
+    session.install("-r", "tests/requirements.txt", *PACKAGE)
+    session.run(
+        *(
+            "python",
+            "-m",
+            "pytest",
+            "tests/toolchain/test_fuzz_extract.py",
+            "--hypothesis-profile=fuzz",
+        ),
+        *("--hypothesis-show-statistics", *session.posargs),
+    )
+
+
 def _extract(session: nox.Session, *args: str) -> None:
     """Run the extractor (it needs MyST's parser, nothing else)."""
     session.install("-c", "docs/requirements.txt", "-e", ".[pages]")
     session.run("python", "-m", "verified_blocks.extract", *args)
 
 
-@nox.session(python=DOCS_PYTHON)
+@nox.session(python=DOCS_PYTHON, default=False)
 def extract(session: nox.Session) -> None:
     """Write examples/ from the pages in docs/ (`-- --check` only checks)."""
     _extract(session, *session.posargs)
@@ -93,128 +127,6 @@ def _examples_folder(session: nox.Session, page: str) -> str:
     if not folder.is_dir():
         session.error(f"{page} has no examples ({folder} does not exist; run `nox -s extract`?)")
     return str(folder)
-
-
-@nox.session(python=PYTHONS[0], venv_backend="uv", reuse_venv=False)
-def lowest(session: nox.Session) -> None:
-    """Run the examples with the lowest versions README claims, on the oldest Python.
-
-    uv's lowest-direct resolution installs the lower bound of each `>=` range in
-    tests/requirements-lowest.txt (their own dependencies at their newest), in a fresh
-    environment every time; a bound that cannot be installed as stated is an error.
-    """
-    session.install("--resolution=lowest-direct", "-r", LOWEST, *PACKAGE)
-    bounds = {}
-    for line in Path(LOWEST).read_text(encoding="utf-8").splitlines():
-        name, sep, version = line.partition("#")[0].partition(">=")
-        if sep:
-            bounds[name.strip()] = version.strip()
-    output = session.run("python", "-c", _VERSIONS, *bounds, silent=True)
-    installed = json.loads(output.strip().splitlines()[-1])
-    session.log("installed: " + ", ".join(f"{n}=={v}" for n, v in installed.items()))
-    for name, bound in bounds.items():
-        if _release(installed[name]) != _release(bound):
-            session.error(
-                f"{LOWEST} says {name}>={bound}, but with the others the lowest that installs "
-                f"is {installed[name]}: raise the bound (and README's claim)"
-            )
-    session.run("python", "-m", "pytest", "-c", "examples/pytest.ini", "examples", *session.posargs)
-
-
-LOWEST = "tests/requirements-lowest.txt"
-_VERSIONS = """
-import json, sys
-from importlib.metadata import version
-print(json.dumps({name: version(name) for name in sys.argv[1:]}))
-"""
-
-
-def _release(version: str) -> tuple[int, ...]:
-    """`9.1` and `9.1.0` -> (9, 1, 0)."""
-    parts = [int(p) for p in version.split(".")[:3]]
-    return tuple(parts + [0] * (3 - len(parts)))
-
-
-@nox.session(python=DOCS_PYTHON)
-def docs(session: nox.Session) -> None:
-    """Build the site into _build/html, warnings as errors, badges from _build/reports."""
-    session.install("-r", "docs/requirements.txt", "-e", ".[sphinx]")
-    session.run(
-        "python",
-        "-m",
-        "sphinx",
-        "-W",
-        "-n",
-        "--keep-going",
-        "-b",
-        "html",
-        "-c",
-        ".",
-        "docs",
-        "_build/html",
-        *session.posargs,
-    )
-    session.log(f"The site is in {ROOT / '_build' / 'html' / 'index.html'}")
-
-
-@nox.session(python=DOCS_PYTHON)
-def browser(session: nox.Session) -> None:
-    """Drive Chromium over the built site: every page loads cleanly, no broken link or anchor,
-    copy buttons copy only code, version tabs switch, search finds an error's entry, and
-    screenshots go to _build/screenshots.
-
-    Needs the site (`nox -s examples docs`) and Debian's Chromium (`apt-get install chromium
-    chromium-driver`; Playwright's own browser download is never used). `-- --site=DIR`
-    tests another build, `-- --chromium=PATH` another Chromium.
-    """
-    session.install("-r", "tests/browser/requirements.txt")
-    session.run("python", "-m", "pytest", "tests/browser", *session.posargs)
-
-
-@nox.session(name="docs-live", python=DOCS_PYTHON, default=False)
-def docs_live(session: nox.Session) -> None:
-    """Serve the site on http://127.0.0.1:8000 and rebuild it when a page changes."""
-    session.install("-r", "docs/requirements.txt", "-e", ".[sphinx]")
-    session.run(
-        "sphinx-autobuild",
-        "-n",
-        "--keep-going",
-        "-c",
-        ".",
-        "--watch",
-        "src",
-        "docs",
-        "_build/html-live",
-        *session.posargs,
-    )
-
-
-@nox.session(python=DOCS_PYTHON)
-def mutants(session: nox.Session) -> None:
-    """Put one fault at a time into each page's blocks; the page's run must fail.
-
-    `-- docs/PAGE.md` mutates only that page; `-- --list` lists the mutants without running
-    them. Writes killed/total per page to _build/mutants.md and _build/mutants.json, and fails
-    while a mutant survives that docs/mutants_equivalent.toml does not
-    explain, or an entry there explains no surviving mutant.
-    """
-    session.install("-r", "requirements.txt", "-c", "docs/requirements.txt", "-e", ".[pages]")
-    session.run("python", "-m", "verified_blocks.mutants", *session.posargs)
-
-
-@nox.session(python=DOCS_PYTHON)
-def lint(session: nox.Session) -> None:
-    """ruff over the toolchain, its tests and the generated examples."""
-    session.install("-c", "tests/requirements.txt", "ruff")
-    session.run("ruff", "check", *(session.posargs or ["."]))
-    session.run("ruff", "format", "--check", "src", "tests", "bench", "noxfile.py", "conf.py")
-
-
-@nox.session(python=DOCS_PYTHON, default=False)
-def typecheck(session: nox.Session) -> None:
-    """mypy, strict, over the toolchain package (pyproject.toml's [tool.mypy])."""
-    session.install("-r", "tests/requirements.txt", "-e", ".[pages,sphinx,coverage]")
-    session.run("mypy", *session.posargs)
 
 
 @nox.session(python=COVERAGE_PYTHON)
@@ -275,27 +187,112 @@ def _failed_tests(junit: Path) -> list[str]:
     return names
 
 
+@nox.session(python=PYTHONS[0], venv_backend="uv", reuse_venv=False)
+def lowest(session: nox.Session) -> None:
+    """Run the examples with the lowest versions README claims, on the oldest Python.
+
+    uv's lowest-direct resolution installs the lower bound of each `>=` range in
+    tests/requirements-lowest.txt (their own dependencies at their newest), in a fresh
+    environment every time; a bound that cannot be installed as stated is an error.
+    """
+    session.install("--resolution=lowest-direct", "-r", LOWEST, *PACKAGE)
+    bounds = {}
+    for line in Path(LOWEST).read_text(encoding="utf-8").splitlines():
+        name, sep, version = line.partition("#")[0].partition(">=")
+        if sep:
+            bounds[name.strip()] = version.strip()
+    output = session.run("python", "-c", _VERSIONS, *bounds, silent=True)
+    installed = json.loads(output.strip().splitlines()[-1])
+    session.log("installed: " + ", ".join(f"{n}=={v}" for n, v in installed.items()))
+    for name, bound in bounds.items():
+        if _release(installed[name]) != _release(bound):
+            session.error(
+                f"{LOWEST} says {name}>={bound}, but with the others the lowest that installs "
+                f"is {installed[name]}: raise the bound (and README's claim)"
+            )
+    session.run("python", "-m", "pytest", "-c", "examples/pytest.ini", "examples", *session.posargs)
+
+
+LOWEST = "tests/requirements-lowest.txt"
+_VERSIONS = """
+import json, sys
+from importlib.metadata import version
+print(json.dumps({name: version(name) for name in sys.argv[1:]}))
+"""
+
+
+def _release(version: str) -> tuple[int, ...]:
+    """`9.1` and `9.1.0` -> (9, 1, 0)."""
+    parts = [int(p) for p in version.split(".")[:3]]
+    return tuple(parts + [0] * (3 - len(parts)))
+
+
 @nox.session(python=DOCS_PYTHON)
-def tests(session: nox.Session) -> None:
-    """The toolchain's own tests: extractor, plugin, Sphinx extension, bad input."""
-    session.install("-r", "tests/requirements.txt", *PACKAGE)
-    session.run("python", "-m", "pytest", "tests", *session.posargs)
+def mutants(session: nox.Session) -> None:
+    """Put one fault at a time into each page's blocks; the page's run must fail.
+
+    `-- docs/PAGE.md` mutates only that page; `-- --list` lists the mutants without running
+    them. Writes killed/total per page to _build/mutants.md and _build/mutants.json, and fails
+    while a mutant survives that docs/mutants_equivalent.toml does not
+    explain, or an entry there explains no surviving mutant.
+    """
+    session.install("-r", "requirements.txt", "-c", "docs/requirements.txt", "-e", ".[pages]")
+    session.run("python", "-m", "verified_blocks.mutants", *session.posargs)
 
 
-@nox.session(python=DOCS_PYTHON, default=False)
-def fuzz(session: nox.Session) -> None:
-    """Feed the extractor thousands of generated pages (`nox -s tests` feeds it 200 a test)."""
-    session.install("-r", "tests/requirements.txt", *PACKAGE)
+@nox.session(python=DOCS_PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the site into _build/html, warnings as errors, badges from _build/reports."""
+    session.install("-r", "docs/requirements.txt", "-e", ".[sphinx]")
     session.run(
-        *(
-            "python",
-            "-m",
-            "pytest",
-            "tests/toolchain/test_fuzz_extract.py",
-            "--hypothesis-profile=fuzz",
-        ),
-        *("--hypothesis-show-statistics", *session.posargs),
+        "python",
+        "-m",
+        "sphinx",
+        "-W",
+        "-n",
+        "--keep-going",
+        "-b",
+        "html",
+        "-c",
+        ".",
+        "docs",
+        "_build/html",
+        *session.posargs,
     )
+    session.log(f"The site is in {ROOT / '_build' / 'html' / 'index.html'}")
+
+
+@nox.session(name="docs-live", python=DOCS_PYTHON, default=False)
+def docs_live(session: nox.Session) -> None:
+    """Serve the site on http://127.0.0.1:8000 and rebuild it when a page changes."""
+    session.install("-r", "docs/requirements.txt", "-e", ".[sphinx]")
+    session.run(
+        "sphinx-autobuild",
+        "-n",
+        "--keep-going",
+        "-c",
+        ".",
+        "--watch",
+        "src",
+        "docs",
+        "_build/html-live",
+        *session.posargs,
+    )
+
+
+# browser tests the site that docs has just built, so it comes after docs.
+@nox.session(python=DOCS_PYTHON)
+def browser(session: nox.Session) -> None:
+    """Drive Chromium over the built site: every page loads cleanly, no broken link or anchor,
+    copy buttons copy only code, version tabs switch, search finds an error's entry, and
+    screenshots go to _build/screenshots.
+
+    Needs the site (`nox -s examples docs`) and Debian's Chromium (`apt-get install chromium
+    chromium-driver`; Playwright's own browser download is never used). `-- --site=DIR`
+    tests another build, `-- --chromium=PATH` another Chromium.
+    """
+    session.install("-r", "tests/browser/requirements.txt")
+    session.run("python", "-m", "pytest", "tests/browser", *session.posargs)
 
 
 @nox.session(python=DOCS_PYTHON, default=False)
