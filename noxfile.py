@@ -7,6 +7,9 @@ nox -s docs              # build the site into _build/html
 nox -s browser           # Chromium over the built site: links, console, copy, tabs, search
 nox -s examples-3.12 -- docs/how-to/test-error-handling.md   # one page, one Python
 nox -s bench             # medians and ratios against the budgets, in _build/bench.md
+
+Each session installs a dependency group of pyproject.toml, and the toolchain editable with
+the extras it needs, at the versions of uv.lock (`uv lock` after changing pyproject.toml).
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from xml.etree import ElementTree
 import nox
 
 nox.needs_version = ">=2025.2.9"
-nox.options.default_venv_backend = "uv|virtualenv"
+# Every session installs from uv.lock with `uv sync`, so every environment is uv's.
+nox.options.default_venv_backend = "uv"
 nox.options.reuse_venv = "yes"
 # A missing interpreter is an error, never a silent skip: .ci/debian-pythons
 # provides 3.14 and 3.15 where the host has no package for them.
@@ -43,15 +47,31 @@ COVERAGE_PYTHON = "3.13"
 FLAKES_PYTHON = "3.13"
 FLAKE_RUNS = 20
 REPORTS = "_build/reports"
-# The toolchain (pyproject.toml), installed into every session that needs it: as it is for
-# the pytest plugin, with an extra where pages are read (MyST), the site built or coverage taken.
-PACKAGE = ("-e", ".")
+
+
+def _install(session: nox.Session, *groups: str, extras: tuple[str, ...] = ()) -> None:
+    """Make the environment exactly uv.lock's versions of the dependency `groups`, plus the
+    toolchain installed editable (as `pip install -e .[extras]` would) with what it needs."""
+    _sync(session, *(f"--group={g}" for g in groups), *(f"--extra={e}" for e in extras))
+
+
+def _install_tools(session: nox.Session, group: str) -> None:
+    """Make the environment exactly uv.lock's versions of the dependency `group`, no more."""
+    _sync(session, f"--only-group={group}")
+
+
+def _sync(session: nox.Session, *args: str) -> None:
+    # --locked: a uv.lock that disagrees with pyproject.toml is an error, never rewritten.
+    session.run_install(
+        *("uv", "sync", "--locked", "--no-default-groups", *args),
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+    )
 
 
 @nox.session(python=DOCS_PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff over the toolchain, its tests and the generated examples."""
-    session.install("-c", "tests/requirements.txt", "ruff")
+    _install_tools(session, "lint")
     session.run("ruff", "check", *(session.posargs or ["."]))
     session.run("ruff", "format", "--check", "src", "tests", "bench", "noxfile.py", "conf.py")
 
@@ -59,21 +79,21 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=DOCS_PYTHON, default=False)
 def typecheck(session: nox.Session) -> None:
     """mypy, strict, over the toolchain package (pyproject.toml's [tool.mypy])."""
-    session.install("-r", "tests/requirements.txt", "-e", ".[pages,sphinx,coverage]")
+    _install(session, "tests", extras=("pages", "sphinx", "coverage"))
     session.run("mypy", *session.posargs)
 
 
 @nox.session(python=DOCS_PYTHON)
 def tests(session: nox.Session) -> None:
     """The toolchain's own tests: extractor, plugin, Sphinx extension, bad input."""
-    session.install("-r", "tests/requirements.txt", *PACKAGE)
+    _install(session, "tests")
     session.run("python", "-m", "pytest", "tests", *session.posargs)
 
 
 @nox.session(python=DOCS_PYTHON, default=False)
 def fuzz(session: nox.Session) -> None:
     """Feed the extractor thousands of generated pages (`nox -s tests` feeds it 200 a test)."""
-    session.install("-r", "tests/requirements.txt", *PACKAGE)
+    _install(session, "tests")
     session.run(
         *(
             "python",
@@ -88,7 +108,7 @@ def fuzz(session: nox.Session) -> None:
 
 def _extract(session: nox.Session, *args: str) -> None:
     """Run the extractor (it needs MyST's parser, nothing else)."""
-    session.install("-c", "docs/requirements.txt", "-e", ".[pages]")
+    _install(session, extras=("pages",))
     session.run("python", "-m", "verified_blocks.extract", *args)
 
 
@@ -110,7 +130,7 @@ def examples(session: nox.Session) -> None:
 
     The full run writes _build/reports/<python>.json, which the site's badges read.
     """
-    session.install("-r", "requirements.txt", *PACKAGE)
+    _install(session, "examples")
     pages = [a for a in session.posargs if a.endswith(".md")]
     rest = [a for a in session.posargs if not a.endswith(".md")]
     targets = [_examples_folder(session, page) for page in pages] or ["examples"]
@@ -136,7 +156,7 @@ def coverage(session: nox.Session) -> None:
     `-- docs/PAGE.md` checks only that page. See verified_blocks/page_coverage.py for what
     counts as code under test.
     """
-    session.install("-r", "requirements.txt", "-c", "tests/requirements.txt", "-e", ".[coverage]")
+    _install(session, "examples", extras=("coverage",))
     session.run("python", "-m", "verified_blocks.page_coverage", *session.posargs)
 
 
@@ -147,9 +167,7 @@ def flakes(session: nox.Session) -> None:
     Each run has a new pytest-randomly seed, printed; `-- --randomly-seed=N` (or any other
     pytest option) is passed to every run, so a failing seed can be replayed.
     """
-    session.install(
-        "-r", "requirements.txt", "-c", "tests/requirements.txt", "pytest-randomly", *PACKAGE
-    )
+    _install(session, "flakes")
     out = Path("_build/flakes")
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
@@ -195,7 +213,7 @@ def lowest(session: nox.Session) -> None:
     tests/requirements-lowest.txt (their own dependencies at their newest), in a fresh
     environment every time; a bound that cannot be installed as stated is an error.
     """
-    session.install("--resolution=lowest-direct", "-r", LOWEST, *PACKAGE)
+    session.install("--resolution=lowest-direct", "-r", LOWEST, "-e", ".")
     bounds = {}
     for line in Path(LOWEST).read_text(encoding="utf-8").splitlines():
         name, sep, version = line.partition("#")[0].partition(">=")
@@ -236,14 +254,14 @@ def mutants(session: nox.Session) -> None:
     while a mutant survives that docs/mutants_equivalent.toml does not
     explain, or an entry there explains no surviving mutant.
     """
-    session.install("-r", "requirements.txt", "-c", "docs/requirements.txt", "-e", ".[pages]")
+    _install(session, "examples", extras=("pages",))
     session.run("python", "-m", "verified_blocks.mutants", *session.posargs)
 
 
 @nox.session(python=DOCS_PYTHON)
 def docs(session: nox.Session) -> None:
     """Build the site into _build/html, warnings as errors, badges from _build/reports."""
-    session.install("-r", "docs/requirements.txt", "-e", ".[sphinx]")
+    _install(session, "docs", extras=("sphinx",))
     session.run(
         "python",
         "-m",
@@ -265,7 +283,7 @@ def docs(session: nox.Session) -> None:
 @nox.session(name="docs-live", python=DOCS_PYTHON, default=False)
 def docs_live(session: nox.Session) -> None:
     """Serve the site on http://127.0.0.1:8000 and rebuild it when a page changes."""
-    session.install("-r", "docs/requirements.txt", "-e", ".[sphinx]")
+    _install(session, "docs", extras=("sphinx",))
     session.run(
         "sphinx-autobuild",
         "-n",
@@ -291,7 +309,7 @@ def browser(session: nox.Session) -> None:
     chromium-driver`; Playwright's own browser download is never used). `-- --site=DIR`
     tests another build, `-- --chromium=PATH` another Chromium.
     """
-    session.install("-r", "tests/browser/requirements.txt")
+    _install_tools(session, "browser")
     session.run("python", "-m", "pytest", "tests/browser", *session.posargs)
 
 
@@ -302,5 +320,5 @@ def bench(session: nox.Session) -> None:
     Medians of repeated runs and ratios, never single times (`-- --help` for options).
     It runs a full `nox` too, to show where its time goes.
     """
-    session.install("-r", "bench/requirements.txt", *PACKAGE)
+    _install(session, "bench")
     session.run("python", "-m", "bench", *session.posargs)
