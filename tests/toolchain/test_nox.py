@@ -104,6 +104,7 @@ def test_the_workflow_runs_every_default_session_once(
     assert all(e["python"] == pythons[e["session"]] for es in jobs.values() for e in es)
     # docs then browser, in nox's order, after the examples whose reports the site shows
     assert [e["session"] for e in jobs["site"]] == ["docs", "browser"]
+    assert outputs["site-sessions"] == "docs browser"
     assert outputs["site-python"] == pythons["docs"]
 
 
