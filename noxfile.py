@@ -1,11 +1,15 @@
 """Sessions of the Async Testing Guide. Bare `nox` runs every check CI runs.
 
-nox                      # lint, toolchain tests, drift check, examples on 3.10-3.15,
-                         # coverage, flakes, lowest versions, mutants, docs, browser
+`nox -l` lists every session, in the order bare `nox` runs the default ones (marked `*`);
+the others (marked `-`) run only when named:
+
 nox -s docs              # build the site into _build/html
 nox -s browser           # Chromium over the built site: links, console, copy, tabs, search
 nox -s examples-3.12 -- docs/how-to/test-error-handling.md   # one page, one Python
 nox -s bench             # medians and ratios against the budgets, in _build/bench.md
+
+Each session installs a dependency group of pyproject.toml, and the toolchain editable with
+the extras it needs, at the versions of uv.lock (`uv lock` after changing pyproject.toml).
 """
 
 from __future__ import annotations
@@ -20,16 +24,12 @@ from xml.etree import ElementTree
 import nox
 
 nox.needs_version = ">=2025.2.9"
-nox.options.default_venv_backend = "uv|virtualenv"
+# Every session installs from uv.lock with `uv sync`, so every environment is uv's.
+nox.options.default_venv_backend = "uv"
 nox.options.reuse_venv = "yes"
 # A missing interpreter is an error, never a silent skip: .ci/debian-pythons
 # provides 3.14 and 3.15 where the host has no package for them.
 nox.options.error_on_missing_interpreters = True
-# browser tests the site that docs has just built, so it comes last.
-nox.options.sessions = [
-    *("lint", "tests", "drift", "examples", "coverage", "flakes", "lowest", "mutants", "docs"),
-    "browser",
-]
 
 # uv must use the interpreters on this machine, never download one.
 os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
@@ -39,24 +39,80 @@ os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 os.environ.setdefault("UV_COMPILE_BYTECODE", "1")
 
 ROOT = Path(__file__).resolve().parent
-PYTHONS = ["3.10", "3.11", "3.12", "3.13", "3.14", "3.15"]
+# Every Python the examples run on: pyproject.toml's classifiers (which the installed
+# toolchain reads too, as spec.SUPPORTED_PYTHONS).
+PYTHONS = nox.project.python_versions(nox.project.load_toml(ROOT / "pyproject.toml"))
 DOCS_PYTHON = "3.13"  # Sphinx 9.2 needs 3.13+
 COVERAGE_PYTHON = "3.13"
 FLAKES_PYTHON = "3.13"
 FLAKE_RUNS = 20
 REPORTS = "_build/reports"
-# The toolchain (pyproject.toml), installed into every session that needs it: as it is for
-# the pytest plugin, with an extra where pages are read (MyST), the site built or coverage taken.
-PACKAGE = ("-e", ".")
+
+
+def _install(session: nox.Session, *groups: str, extras: tuple[str, ...] = ()) -> None:
+    """Make the environment exactly uv.lock's versions of the dependency `groups`, plus the
+    toolchain installed editable (as `pip install -e .[extras]` would) with what it needs."""
+    _sync(session, *(f"--group={g}" for g in groups), *(f"--extra={e}" for e in extras))
+
+
+def _install_tools(session: nox.Session, group: str) -> None:
+    """Make the environment exactly uv.lock's versions of the dependency `group`, no more."""
+    _sync(session, f"--only-group={group}")
+
+
+def _sync(session: nox.Session, *args: str) -> None:
+    # --locked: a uv.lock that disagrees with pyproject.toml is an error, never rewritten.
+    session.run_install(
+        *("uv", "sync", "--locked", "--no-default-groups", *args),
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+    )
+
+
+@nox.session(python=DOCS_PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff over the toolchain, its tests and the generated examples."""
+    _install_tools(session, "lint")
+    session.run("ruff", "check", *(session.posargs or ["."]))
+    session.run("ruff", "format", "--check", "src", "tests", "bench", "noxfile.py", "conf.py")
+
+
+@nox.session(python=DOCS_PYTHON, default=False)
+def typecheck(session: nox.Session) -> None:
+    """mypy, strict, over the toolchain package (pyproject.toml's [tool.mypy])."""
+    _install(session, "tests", extras=("pages", "sphinx", "coverage"))
+    session.run("mypy", *session.posargs)
+
+
+@nox.session(python=DOCS_PYTHON)
+def tests(session: nox.Session) -> None:
+    """The toolchain's own tests: extractor, plugin, Sphinx extension, bad input."""
+    _install(session, "tests")
+    session.run("python", "-m", "pytest", "tests", *session.posargs)
+
+
+@nox.session(python=DOCS_PYTHON, default=False)
+def fuzz(session: nox.Session) -> None:
+    """Feed the extractor thousands of generated pages (`nox -s tests` feeds it 200 a test)."""
+    _install(session, "tests")
+    session.run(
+        *(
+            "python",
+            "-m",
+            "pytest",
+            "tests/toolchain/test_fuzz_extract.py",
+            "--hypothesis-profile=fuzz",
+        ),
+        *("--hypothesis-show-statistics", *session.posargs),
+    )
 
 
 def _extract(session: nox.Session, *args: str) -> None:
     """Run the extractor (it needs MyST's parser, nothing else)."""
-    session.install("-c", "docs/requirements.txt", "-e", ".[pages]")
+    _install(session, extras=("pages",))
     session.run("python", "-m", "verified_blocks.extract", *args)
 
 
-@nox.session(python=DOCS_PYTHON)
+@nox.session(python=DOCS_PYTHON, default=False)
 def extract(session: nox.Session) -> None:
     """Write examples/ from the pages in docs/ (`-- --check` only checks)."""
     _extract(session, *session.posargs)
@@ -74,7 +130,7 @@ def examples(session: nox.Session) -> None:
 
     The full run writes _build/reports/<python>.json, which the site's badges read.
     """
-    session.install("-r", "requirements.txt", *PACKAGE)
+    _install(session, "examples")
     pages = [a for a in session.posargs if a.endswith(".md")]
     rest = [a for a in session.posargs if not a.endswith(".md")]
     targets = [_examples_folder(session, page) for page in pages] or ["examples"]
@@ -93,128 +149,6 @@ def _examples_folder(session: nox.Session, page: str) -> str:
     return str(folder)
 
 
-@nox.session(python=PYTHONS[0], venv_backend="uv", reuse_venv=False)
-def lowest(session: nox.Session) -> None:
-    """Run the examples with the lowest versions README claims, on the oldest Python.
-
-    uv's lowest-direct resolution installs the lower bound of each `>=` range in
-    tests/requirements-lowest.txt (their own dependencies at their newest), in a fresh
-    environment every time; a bound that cannot be installed as stated is an error.
-    """
-    session.install("--resolution=lowest-direct", "-r", LOWEST, *PACKAGE)
-    bounds = {}
-    for line in Path(LOWEST).read_text(encoding="utf-8").splitlines():
-        name, sep, version = line.partition("#")[0].partition(">=")
-        if sep:
-            bounds[name.strip()] = version.strip()
-    output = session.run("python", "-c", _VERSIONS, *bounds, silent=True)
-    installed = json.loads(output.strip().splitlines()[-1])
-    session.log("installed: " + ", ".join(f"{n}=={v}" for n, v in installed.items()))
-    for name, bound in bounds.items():
-        if _release(installed[name]) != _release(bound):
-            session.error(
-                f"{LOWEST} says {name}>={bound}, but with the others the lowest that installs "
-                f"is {installed[name]}: raise the bound (and README's claim)"
-            )
-    session.run("python", "-m", "pytest", "-c", "examples/pytest.ini", "examples", *session.posargs)
-
-
-LOWEST = "tests/requirements-lowest.txt"
-_VERSIONS = """
-import json, sys
-from importlib.metadata import version
-print(json.dumps({name: version(name) for name in sys.argv[1:]}))
-"""
-
-
-def _release(version: str) -> tuple[int, ...]:
-    """`9.1` and `9.1.0` -> (9, 1, 0)."""
-    parts = [int(p) for p in version.split(".")[:3]]
-    return tuple(parts + [0] * (3 - len(parts)))
-
-
-@nox.session(python=DOCS_PYTHON)
-def docs(session: nox.Session) -> None:
-    """Build the site into _build/html, warnings as errors, badges from _build/reports."""
-    session.install("-r", "docs/requirements.txt", "-e", ".[sphinx]")
-    session.run(
-        "python",
-        "-m",
-        "sphinx",
-        "-W",
-        "-n",
-        "--keep-going",
-        "-b",
-        "html",
-        "-c",
-        ".",
-        "docs",
-        "_build/html",
-        *session.posargs,
-    )
-    session.log(f"The site is in {ROOT / '_build' / 'html' / 'index.html'}")
-
-
-@nox.session(python=DOCS_PYTHON)
-def browser(session: nox.Session) -> None:
-    """Drive Chromium over the built site: every page loads cleanly, no broken link or anchor,
-    copy buttons copy only code, version tabs switch, search finds an error's entry, and
-    screenshots go to _build/screenshots.
-
-    Needs the site (`nox -s examples docs`) and Debian's Chromium (`apt-get install chromium
-    chromium-driver`; Playwright's own browser download is never used). `-- --site=DIR`
-    tests another build, `-- --chromium=PATH` another Chromium.
-    """
-    session.install("-r", "tests/browser/requirements.txt")
-    session.run("python", "-m", "pytest", "tests/browser", *session.posargs)
-
-
-@nox.session(name="docs-live", python=DOCS_PYTHON, default=False)
-def docs_live(session: nox.Session) -> None:
-    """Serve the site on http://127.0.0.1:8000 and rebuild it when a page changes."""
-    session.install("-r", "docs/requirements.txt", "-e", ".[sphinx]")
-    session.run(
-        "sphinx-autobuild",
-        "-n",
-        "--keep-going",
-        "-c",
-        ".",
-        "--watch",
-        "src",
-        "docs",
-        "_build/html-live",
-        *session.posargs,
-    )
-
-
-@nox.session(python=DOCS_PYTHON)
-def mutants(session: nox.Session) -> None:
-    """Put one fault at a time into each page's blocks; the page's run must fail.
-
-    `-- docs/PAGE.md` mutates only that page; `-- --list` lists the mutants without running
-    them. Writes killed/total per page to _build/mutants.md and _build/mutants.json, and fails
-    while a mutant survives that docs/mutants_equivalent.toml does not
-    explain, or an entry there explains no surviving mutant.
-    """
-    session.install("-r", "requirements.txt", "-c", "docs/requirements.txt", "-e", ".[pages]")
-    session.run("python", "-m", "verified_blocks.mutants", *session.posargs)
-
-
-@nox.session(python=DOCS_PYTHON)
-def lint(session: nox.Session) -> None:
-    """ruff over the toolchain, its tests and the generated examples."""
-    session.install("-c", "tests/requirements.txt", "ruff")
-    session.run("ruff", "check", *(session.posargs or ["."]))
-    session.run("ruff", "format", "--check", "src", "tests", "bench", "noxfile.py", "conf.py")
-
-
-@nox.session(python=DOCS_PYTHON, default=False)
-def typecheck(session: nox.Session) -> None:
-    """mypy, strict, over the toolchain package (pyproject.toml's [tool.mypy])."""
-    session.install("-r", "tests/requirements.txt", "-e", ".[pages,sphinx,coverage]")
-    session.run("mypy", *session.posargs)
-
-
 @nox.session(python=COVERAGE_PYTHON)
 def coverage(session: nox.Session) -> None:
     """Per page: the page's own blocks run every line and branch of its code under test.
@@ -222,7 +156,7 @@ def coverage(session: nox.Session) -> None:
     `-- docs/PAGE.md` checks only that page. See verified_blocks/page_coverage.py for what
     counts as code under test.
     """
-    session.install("-r", "requirements.txt", "-c", "tests/requirements.txt", "-e", ".[coverage]")
+    _install(session, "examples", extras=("coverage",))
     session.run("python", "-m", "verified_blocks.page_coverage", *session.posargs)
 
 
@@ -233,9 +167,7 @@ def flakes(session: nox.Session) -> None:
     Each run has a new pytest-randomly seed, printed; `-- --randomly-seed=N` (or any other
     pytest option) is passed to every run, so a failing seed can be replayed.
     """
-    session.install(
-        "-r", "requirements.txt", "-c", "tests/requirements.txt", "pytest-randomly", *PACKAGE
-    )
+    _install(session, "flakes")
     out = Path("_build/flakes")
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
@@ -273,27 +205,112 @@ def _failed_tests(junit: Path) -> list[str]:
     return names
 
 
+@nox.session(python=PYTHONS[0], venv_backend="uv", reuse_venv=False)
+def lowest(session: nox.Session) -> None:
+    """Run the examples with the lowest versions README claims, on the oldest Python.
+
+    uv's lowest-direct resolution installs the lower bound of each `>=` range in
+    tests/requirements-lowest.txt (their own dependencies at their newest), in a fresh
+    environment every time; a bound that cannot be installed as stated is an error.
+    """
+    session.install("--resolution=lowest-direct", "-r", LOWEST, "-e", ".")
+    bounds = {}
+    for line in Path(LOWEST).read_text(encoding="utf-8").splitlines():
+        name, sep, version = line.partition("#")[0].partition(">=")
+        if sep:
+            bounds[name.strip()] = version.strip()
+    output = session.run("python", "-c", _VERSIONS, *bounds, silent=True)
+    installed = json.loads(output.strip().splitlines()[-1])
+    session.log("installed: " + ", ".join(f"{n}=={v}" for n, v in installed.items()))
+    for name, bound in bounds.items():
+        if _release(installed[name]) != _release(bound):
+            session.error(
+                f"{LOWEST} says {name}>={bound}, but with the others the lowest that installs "
+                f"is {installed[name]}: raise the bound (and README's claim)"
+            )
+    session.run("python", "-m", "pytest", "-c", "examples/pytest.ini", "examples", *session.posargs)
+
+
+LOWEST = "tests/requirements-lowest.txt"
+_VERSIONS = """
+import json, sys
+from importlib.metadata import version
+print(json.dumps({name: version(name) for name in sys.argv[1:]}))
+"""
+
+
+def _release(version: str) -> tuple[int, ...]:
+    """`9.1` and `9.1.0` -> (9, 1, 0)."""
+    parts = [int(p) for p in version.split(".")[:3]]
+    return tuple(parts + [0] * (3 - len(parts)))
+
+
 @nox.session(python=DOCS_PYTHON)
-def tests(session: nox.Session) -> None:
-    """The toolchain's own tests: extractor, plugin, Sphinx extension, bad input."""
-    session.install("-r", "tests/requirements.txt", *PACKAGE)
-    session.run("python", "-m", "pytest", "tests", *session.posargs)
+def mutants(session: nox.Session) -> None:
+    """Put one fault at a time into each page's blocks; the page's run must fail.
+
+    `-- docs/PAGE.md` mutates only that page; `-- --list` lists the mutants without running
+    them. Writes killed/total per page to _build/mutants.md and _build/mutants.json, and fails
+    while a mutant survives that docs/mutants_equivalent.toml does not
+    explain, or an entry there explains no surviving mutant.
+    """
+    _install(session, "examples", extras=("pages",))
+    session.run("python", "-m", "verified_blocks.mutants", *session.posargs)
 
 
-@nox.session(python=DOCS_PYTHON, default=False)
-def fuzz(session: nox.Session) -> None:
-    """Feed the extractor thousands of generated pages (`nox -s tests` feeds it 200 a test)."""
-    session.install("-r", "tests/requirements.txt", *PACKAGE)
+@nox.session(python=DOCS_PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the site into _build/html, warnings as errors, badges from _build/reports."""
+    _install(session, "docs", extras=("sphinx",))
     session.run(
-        *(
-            "python",
-            "-m",
-            "pytest",
-            "tests/toolchain/test_fuzz_extract.py",
-            "--hypothesis-profile=fuzz",
-        ),
-        *("--hypothesis-show-statistics", *session.posargs),
+        "python",
+        "-m",
+        "sphinx",
+        "-W",
+        "-n",
+        "--keep-going",
+        "-b",
+        "html",
+        "-c",
+        ".",
+        "docs",
+        "_build/html",
+        *session.posargs,
     )
+    session.log(f"The site is in {ROOT / '_build' / 'html' / 'index.html'}")
+
+
+@nox.session(name="docs-live", python=DOCS_PYTHON, default=False)
+def docs_live(session: nox.Session) -> None:
+    """Serve the site on http://127.0.0.1:8000 and rebuild it when a page changes."""
+    _install(session, "docs", extras=("sphinx",))
+    session.run(
+        "sphinx-autobuild",
+        "-n",
+        "--keep-going",
+        "-c",
+        ".",
+        "--watch",
+        "src",
+        "docs",
+        "_build/html-live",
+        *session.posargs,
+    )
+
+
+# browser tests the site that docs has just built, so it comes after docs.
+@nox.session(python=DOCS_PYTHON)
+def browser(session: nox.Session) -> None:
+    """Drive Chromium over the built site: every page loads cleanly, no broken link or anchor,
+    copy buttons copy only code, version tabs switch, search finds an error's entry, and
+    screenshots go to _build/screenshots.
+
+    Needs the site (`nox -s examples docs`) and Debian's Chromium (`apt-get install chromium
+    chromium-driver`; Playwright's own browser download is never used). `-- --site=DIR`
+    tests another build, `-- --chromium=PATH` another Chromium.
+    """
+    _install_tools(session, "browser")
+    session.run("python", "-m", "pytest", "tests/browser", *session.posargs)
 
 
 @nox.session(python=DOCS_PYTHON, default=False)
@@ -303,5 +320,5 @@ def bench(session: nox.Session) -> None:
     Medians of repeated runs and ratios, never single times (`-- --help` for options).
     It runs a full `nox` too, to show where its time goes.
     """
-    session.install("-r", "bench/requirements.txt", *PACKAGE)
+    _install(session, "bench")
     session.run("python", "-m", "bench", *session.posargs)

@@ -1,7 +1,7 @@
 """``python -m bench``: run the measurements, write _build/bench.json and _build/bench.md.
 
 Prints the Markdown table and exits 1 when a budget does not hold. Run it through
-``nox -s bench``, which installs bench/requirements.txt on the docs' Python.
+``nox -s bench``, which installs pyproject.toml's bench group on the docs' Python.
 """
 
 from __future__ import annotations

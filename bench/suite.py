@@ -246,12 +246,13 @@ def examples(ctx: Context) -> list[Row]:
 
 # -- equivalent blocks in Sybil and pytest-markdown-docs ------------------------------------
 
-_TOOL_REQUIREMENTS = {
-    "ours": ["-r", str(ROOT / "requirements.txt"), "-c", str(ROOT / "docs" / "requirements.txt")]
-    + ["-e", f"{ROOT}[pages]"],
-    "sybil": ["-r", str(ROOT / "bench" / "requirements-sybil.txt")],
+#: How each tool's environment is made, as arguments to uv: ours as `nox -s mutants` makes
+#: its own (uv.lock's examples group and the toolchain with MyST), the others from their pins.
+_TOOL_INSTALL = {
+    "ours": ["sync", "--locked", "--no-default-groups", "--group=examples", "--extra=pages"],
+    "sybil": ["pip", "install", "-r", str(ROOT / "bench" / "requirements-sybil.txt")],
     "pytest-markdown-docs": [
-        "-r",
+        *("pip", "install", "-r"),
         str(ROOT / "bench" / "requirements-markdown-docs.txt"),
     ],
 }
@@ -267,9 +268,10 @@ def _tool_python(name: str) -> str:
     if not python.exists():
         subprocess.run([uv, "venv", "-q", "--python", base, str(venv)], check=True, env=env)
     subprocess.run(
-        [uv, "pip", "install", "-q", "--python", str(python), *_TOOL_REQUIREMENTS[name]],
+        [uv, *_TOOL_INSTALL[name], "-q", "--python", str(python)],
         check=True,
-        env=env,
+        cwd=ROOT,
+        env={**env, "UV_PROJECT_ENVIRONMENT": str(venv)},
     )
     return str(python)
 
@@ -689,7 +691,7 @@ _SESSION_START = re.compile(r"^nox > Running session (\S+)")
 _SESSION_END = re.compile(r"^nox > Session (\S+) (was successful|failed|was skipped)")
 _VENV = re.compile(r"^nox > (Creating virtual environment|Re-?using existing virtual env)")
 #: nox names uv by its full path when it uses the uv installed beside itself
-_INSTALL = re.compile(r"^nox > (\S*/)?(uv pip install|python -m pip install|pip install)")
+_INSTALL = re.compile(r"^nox > (\S*/)?(uv sync|uv pip install|python -m pip install|pip install)")
 
 
 def parse_nox_log(

@@ -30,7 +30,25 @@ def is_bare_name(text: str) -> bool:
     return re.fullmatch(r"[\w.]+", text.strip()) is not None
 
 
-SUPPORTED_PYTHONS: tuple[str, ...] = ("3.10", "3.11", "3.12", "3.13", "3.14", "3.15")
+def _supported_pythons() -> tuple[str, ...]:
+    """pyproject.toml's ``Programming Language :: Python :: 3.X`` classifiers, oldest first,
+    read from the installed toolchain's metadata (every session installs it, editable).
+
+    The headers are read as text: parsing them as email (``metadata()``) would cost every
+    process that imports this module about 10 ms more.
+    """
+    from importlib.metadata import distribution
+
+    headers = (distribution("verified-blocks").read_text("METADATA") or "").split("\n\n")[0]
+    versions = re.findall(
+        r"^Classifier: Programming Language :: Python :: (3\.\d+)$", headers, re.M
+    )
+    if not versions:
+        raise RuntimeError("pyproject.toml names no Python version in its classifiers")
+    return tuple(sorted(versions, key=lambda v: int(v.split(".")[1])))
+
+
+SUPPORTED_PYTHONS: tuple[str, ...] = _supported_pythons()
 
 #: Directive name: ```` ```{example} client.py ````.
 DIRECTIVE = "example"
