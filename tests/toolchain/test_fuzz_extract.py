@@ -25,6 +25,9 @@ from hypothesis import strategies as st
 from verified_blocks import extract, manifest
 from verified_blocks.spec import OPTION_SPEC, BlockError
 
+#: Every repository the property extracts shows the guide's examples configuration.
+CONFIGURATION_PAGE = extract.configuration_page(Path(__file__).resolve().parents[2])
+
 GOOD = "# How to be good\n\n```{example} good_module.py\nVALUE = 1\n```\n"
 GOOD_PAGE = "docs/good.md"
 
@@ -294,7 +297,8 @@ def check_page(page: str, data: bytes) -> int:
     """Extract a repository holding GOOD and this page; see the module docstring."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        (root / "docs").mkdir()
+        (root / "docs" / "reference").mkdir(parents=True)
+        (root / extract.CONFIGURATION).write_text(CONFIGURATION_PAGE, encoding="utf-8")
         (root / GOOD_PAGE).write_text(GOOD, encoding="utf-8")
         assert _run(root) == (0, "")
         examples = root / "examples"
