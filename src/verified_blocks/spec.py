@@ -18,7 +18,6 @@ from dataclasses import Field, dataclass, field, fields
 from enum import Enum
 from typing import Any, ClassVar
 
-#: Every CPython minor version the guide is verified on, oldest first.
 #: A line that names an exception or warning class first (``RuntimeError: Session is
 #: closed``, ``asyncio.exceptions.TimeoutError``): what the catalog lists as an error, and
 #: what the plugin looks for only where pytest reports one.
@@ -44,10 +43,15 @@ def _supported_pythons() -> tuple[str, ...]:
         r"^Classifier: Programming Language :: Python :: (3\.\d+)$", headers, re.M
     )
     if not versions:
-        raise RuntimeError("pyproject.toml names no Python version in its classifiers")
+        raise RuntimeError(
+            "the installed verified-blocks names no Python version: pyproject.toml's "
+            "classifiers list them, and an install older than them, or made without -e, "
+            "does not: reinstall it (`pip install -e .`, or a nox session without -R)"
+        )
     return tuple(sorted(versions, key=lambda v: int(v.split(".")[1])))
 
 
+#: Every CPython minor version the guide is verified on, oldest first.
 SUPPORTED_PYTHONS: tuple[str, ...] = _supported_pythons()
 
 #: Directive name: ```` ```{example} client.py ````.
