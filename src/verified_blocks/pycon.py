@@ -1,4 +1,5 @@
-"""Run a ``pycon`` session the way ``python -m asyncio`` would, and compare.
+"""The check of a ``pycon`` block: run the session the way ``python -m asyncio``
+would, and compare what each statement prints with the page.
 
 doctest parses the session and compares the output; the statements run with
 top-level ``await`` on one event loop, as in the asyncio REPL, which plain
@@ -13,8 +14,15 @@ import doctest
 import inspect
 import io
 import sys
+from collections.abc import Callable
 from contextlib import redirect_stdout
 from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from .manifest import ExampleFile
+from .run_state import BlockMismatch, State
 
 _FLAGS = doctest.ELLIPSIS
 _CHECKER = doctest.OutputChecker()
@@ -40,7 +48,21 @@ def exception_line(error: BaseException) -> str:
     return f"{name}: {message}" if message else name
 
 
-def run_session(text: str, name: str, namespace: dict | None = None) -> Mismatch | None:
+def check_pycon(f: ExampleFile, path: Path, pytester: pytest.Pytester | None, state: State) -> None:
+    """Run the session file; the first statement whose output differs fails the block."""
+    mismatch = run_session(path.read_text(encoding="utf-8"), str(path))
+    if mismatch is not None:
+        where = f.where(mismatch.file_line)
+        raise BlockMismatch(
+            f"{where}: the session differs from the page at\n>>> {mismatch.source}"
+            f"--- page\n{mismatch.want}--- got\n{mismatch.got}",
+            mismatch.got.strip(),
+        )
+
+
+def run_session(
+    text: str, name: str, namespace: dict[str, object] | None = None
+) -> Mismatch | None:
     """Run every statement of ``text``; the first mismatch, or None if all match."""
     examples = doctest.DocTestParser().get_examples(text, name)
     namespace = {"__name__": "__main__", "asyncio": asyncio} if namespace is None else namespace
@@ -60,7 +82,9 @@ def run_session(text: str, name: str, namespace: dict | None = None) -> Mismatch
         loop.close()
 
 
-def _run(source: str, namespace: dict, loop: asyncio.AbstractEventLoop, name: str) -> str:
+def _run(
+    source: str, namespace: dict[str, object], loop: asyncio.AbstractEventLoop, name: str
+) -> str:
     out = io.StringIO()
     old_hook = sys.displayhook
     sys.displayhook = _display(out)
@@ -79,7 +103,7 @@ def _run(source: str, namespace: dict, loop: asyncio.AbstractEventLoop, name: st
     return out.getvalue()
 
 
-def _display(out: io.StringIO):
+def _display(out: io.StringIO) -> Callable[[object], None]:
     def hook(value: object) -> None:
         if value is not None:
             out.write(repr(value) + "\n")

@@ -15,18 +15,12 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
+# What an error line is belongs to the line matching (lines.py); re-exported here, where
+# the catalog, the search index and the paste box import them from.
+from .lines import ERROR_LINE as ERROR_LINE
+from .lines import is_bare_name as is_bare_name
+
 #: Every CPython minor version the guide is verified on, oldest first.
-#: A line that names an exception or warning class first (``RuntimeError: Session is
-#: closed``, ``asyncio.exceptions.TimeoutError``): what the catalog lists as an error, and
-#: what the plugin looks for only where pytest reports one.
-ERROR_LINE = re.compile(r"(?:[a-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Warning|Mismatch)\b")
-
-
-def is_bare_name(text: str) -> bool:
-    """``TimeoutError`` or ``asyncio.exceptions.TimeoutError`` alone: a class, no message."""
-    return re.fullmatch(r"[\w.]+", text.strip()) is not None
-
-
 SUPPORTED_PYTHONS: tuple[str, ...] = ("3.10", "3.11", "3.12", "3.13", "3.14", "3.15")
 
 #: Directive name: ```` ```{example} client.py ````.

@@ -379,9 +379,9 @@ def test_an_expected_error_line_must_be_the_whole_name(repo, pytester):
     ],
 )
 def test_expected_lines_match_whole(line: str, printed: str, found: bool) -> None:
-    from verified_blocks.pytest_plugin import _whole
+    from verified_blocks.lines import pattern
 
-    assert bool(_whole(line).search(printed)) is found
+    assert bool(pattern(line).search(printed)) is found
 
 
 KEEPS_A_COROUTINE = """
