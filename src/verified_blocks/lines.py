@@ -19,6 +19,10 @@ from collections.abc import Callable, Sequence
 #: what the plugin looks for only where pytest reports one.
 ERROR_LINE = re.compile(r"(?:[a-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Warning|Mismatch)\b")
 
+#: In a ``:lines:`` entry, any text (as in pytest's ``fnmatch_lines``): a line whose
+#: address or path varies is written ``... at 0x*>``; the line's ends stay strict.
+WILDCARD = "*"
+
 
 def is_bare_name(text: str) -> bool:
     """``TimeoutError`` or ``asyncio.exceptions.TimeoutError`` alone: a class, no message."""
@@ -35,8 +39,11 @@ def pattern(line: str) -> re.Pattern[str]:
     that changes). So ``TimeoutError`` is found neither in ``asyncio.exceptions.TimeoutError``
     nor in a traceback's ``tasks.py:458: TimeoutError`` or a docstring's "raises TimeoutError.".
     Any other line must not start or end inside a word: ``1 passed`` is not in ``11 passed``.
+
+    A ``*`` matches any text, the empty text too; at either end of the line it lifts that
+    end's rule (``*passed`` is found in ``11 passed``), elsewhere the rules stay.
     """
-    text = re.escape(line)
+    text = ".*".join(re.escape(part) for part in line.split(WILDCARD))
     if ERROR_LINE.match(line):
         where = [r"[\sE|+-]*", r"(?:FAILED|ERROR) .* - "]
         if is_bare_name(line):  # not the start of a longer name
