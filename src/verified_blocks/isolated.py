@@ -124,6 +124,7 @@ def isolated_pytest(
     # them for the isolated run (pytester restores sys.modules afterwards).
     stems = {Path(n).stem for n in names if n.endswith(".py")}
     saved = {name: sys.modules.pop(name) for name in list(sys.modules) if name in stems}
+    state.copies[pytester.path] = folder  # a hang is reported at the page line of a copy
     try:
         # Start from Python's own warning filters, as a fresh `pytest` would, not from
         # this run's (filterwarnings = error would leak into the isolated run).
@@ -133,10 +134,29 @@ def isolated_pytest(
             # A page shows pytest's output in pytest's own order: a plugin that shuffles
             # tests (pytest-randomly, in `nox -s flakes`) must not reorder what it prints.
             return pytester.runpytest_inprocess(
-                "-p", "no:cacheprovider", "-p", "no:randomly", *state.inherited, *args
+                "-p",
+                "no:cacheprovider",
+                "-p",
+                "no:randomly",
+                *state.inherited,
+                *args,
+                plugins=[_StopWhenHung(state)],
             )
     finally:
+        del state.copies[pytester.path]
         sys.modules.update(saved)
+
+
+class _StopWhenHung:
+    """In an isolated run: once the hang guard has fired, run no further test."""
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    def pytest_runtest_teardown(self, item: pytest.Item) -> None:
+        guard = self.state.guard
+        if guard is not None and guard.expiry is not None:
+            item.session.shouldstop = "a test ran past the hang guard's bound"
 
 
 # What pytest prints depends on where it runs: on CI (either variable set) it neither

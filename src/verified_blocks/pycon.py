@@ -3,7 +3,9 @@ would, and compare what each statement prints with the page.
 
 doctest parses the session and compares the output; the statements run with
 top-level ``await`` on one event loop, as in the asyncio REPL, which plain
-doctest (and tools built on it) cannot do.
+doctest (and tools built on it) cannot do. Each statement's code carries the
+line numbers of the session file, so a traceback, or the hang guard, finds the
+page line a statement runs at.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Callable
 from contextlib import redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
+from types import CodeType
 
 import pytest
 
@@ -69,7 +72,7 @@ def run_session(
     loop = asyncio.new_event_loop()
     try:
         for example in examples:
-            got = _run(example.source, namespace, loop, name)
+            got = _run(example.source, name, example.lineno, namespace, loop)
             want = example.want
             if example.exc_msg is not None:
                 want = example.exc_msg
@@ -82,15 +85,34 @@ def run_session(
         loop.close()
 
 
+def _compile(source: str, name: str, offset: int) -> CodeType:
+    """The statement's code, its lines numbered as in the file (``offset``: the 0-based
+    line of its ``>>>``). A statement that does not compile raises the error it raised
+    before its lines were numbered so, with the same message."""
+    flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+    code: CodeType
+    try:
+        tree = compile(source, name, "single", flags=flags | ast.PyCF_ONLY_AST)
+        ast.increment_lineno(tree, offset)
+        code = compile(tree, name, "single", flags=flags)
+    except SyntaxError:
+        code = compile(source, name, "single", flags=flags)  # raises it as the session shows
+    return code
+
+
 def _run(
-    source: str, namespace: dict[str, object], loop: asyncio.AbstractEventLoop, name: str
+    source: str,
+    name: str,
+    offset: int,
+    namespace: dict[str, object],
+    loop: asyncio.AbstractEventLoop,
 ) -> str:
     out = io.StringIO()
     old_hook = sys.displayhook
     sys.displayhook = _display(out)
     try:
         with redirect_stdout(out):
-            code = compile(source, name, "single", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+            code = _compile(source, name, offset)
             result = eval(code, namespace)  # noqa: S307 - running the page's own session
             if code.co_flags & inspect.CO_COROUTINE:
                 loop.run_until_complete(result)

@@ -1,8 +1,8 @@
 """pytest plugin: run every file of ``examples/`` as its page says it behaves.
 
 This module owns the hooks: which check each generated file gets, the items that
-run them, and how a failure is reported at its page line. The checks, which
-compare what ran with what the page says, are
+run them, where the hang guard is armed, and how a failure is reported at its page
+line. The checks, which compare what ran with what the page says, are
 :mod:`~verified_blocks.scripts` (``:raises:``, ``:stdout:``),
 :mod:`~verified_blocks.isolated` (``:outcome:``, ``:lines:``, ``console``) and
 :mod:`~verified_blocks.pycon`; the JSON report is :mod:`~verified_blocks.blocks_report`.
@@ -16,6 +16,10 @@ compare what ran with what the page says, are
   Python version, from the block that says so.
 - A ``pycon`` session runs as in ``python -m asyncio``; a ``console`` session
   runs its ``pytest`` commands through ``pytester``.
+- Anything that runs longer than ``blocks_timeout`` seconds (an ini option,
+  :data:`TIMEOUT` by default, ``0`` for no bound) fails as hanging: a test's
+  setup, call or teardown, a check, the import of a test module
+  (:mod:`~verified_blocks.deadline`).
 
 Every failure names the page and line the reader sees. With
 ``--blocks-report=PATH`` a JSON report of each block's outcome is written.
@@ -25,6 +29,7 @@ Standard library and pytest only: it runs on every interpreter under test.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
@@ -32,11 +37,20 @@ from pathlib import Path
 import pytest
 
 from . import blocks_report, manifest
+from .deadline import Guard
 from .isolated import check_console, check_outcome
 from .manifest import ExampleFile
 from .run_state import VERSION, BlockMismatch, State
 from .scripts import check_script
 from .spec import version_key
+
+#: The hang guard's bound by default, in seconds, for each phase (setup, call, teardown)
+#: of an item. The slowest phase in the guide takes 0.7 s (`--durations`, on 3.10 and
+#: 3.13), so 20 s leaves room for a loaded machine, coverage's tracing and `-X dev`, and
+#: still fails a hang in seconds where CI would wait for its job's limit. The ini option
+#: `blocks_timeout` overrides it: the toolchain's tests set 1 s, and a maintainer in a
+#: debugger, or on a slow machine, can lift it without editing code.
+TIMEOUT = 20.0
 
 _STATE = pytest.StashKey[State]()
 
@@ -52,6 +66,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="PATH",
         help="write a JSON report of every block's expected and observed outcome",
     )
+    parser.addini(
+        "blocks_timeout",
+        "seconds a test or a block may run before it fails as hanging (0: no bound)",
+        type="float",
+        default=TIMEOUT,
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -63,7 +83,27 @@ def pytest_configure(config: pytest.Config) -> None:
     for folder in sorted({str((root / f.path).parent) for f in files.values()}, reverse=True):
         if folder not in sys.path:
             sys.path.insert(0, folder)
-    config.stash[_STATE] = State(root, files, inherited=_socket_options(config))
+    state = State(root, files, inherited=_socket_options(config))
+    seconds = config.getini("blocks_timeout")
+    if seconds > 0:
+        target = config.getoption("--blocks-report")
+        report = Path(target).absolute() if target else None  # scripts run elsewhere
+
+        def forget_report() -> None:  # a run stopped midway verifies nothing
+            if report is not None:
+                report.unlink(missing_ok=True)
+
+        # No POSIX signals, or pytest outside the main thread: no bound.
+        with contextlib.suppress(ValueError):
+            state.guard = Guard(seconds, state.page_line, forget_report)
+    config.stash[_STATE] = state
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(_STATE, None)
+    if state is not None and state.guard is not None:
+        state.guard.close()
+        state.guard = None
 
 
 def _socket_options(config: pytest.Config) -> list[str]:
@@ -153,7 +193,19 @@ class BlockFile(pytest.File):
                 state.observed[f.path] = check(f, self.path, pytester, state)
             except BlockMismatch as mismatch:
                 state.observed[f.path] = mismatch.observed
-                raise
+                if not _hung(state):
+                    raise
+            except BaseException:
+                if not _hung(state):
+                    raise
+            else:
+                if not _hung(state):
+                    return
+            # Past the bound, whatever the check saw (a test failed by the interruption,
+            # counts that happen to match) is not what the page describes.
+            assert state.guard is not None
+            state.observed[f.path] = f"did not finish within {state.guard.seconds:g} s"
+            raise BlockMismatch(state.guard.message(f.last.where), state.observed[f.path])
 
         def run_pytest_block(pytester: pytest.Pytester) -> None:
             run_block(pytester)  # in pytester's own directory
@@ -175,6 +227,10 @@ class BlockFile(pytest.File):
         )
 
 
+def _hung(state: State) -> bool:
+    return state.guard is not None and state.guard.expiry is not None
+
+
 @pytest.fixture(scope="session")
 def verified_blocks_scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The working directory of the scripts and sessions this run checks."""
@@ -186,6 +242,72 @@ class BlockItem(pytest.Function):
 
     def reportinfo(self) -> tuple[Path, None, str]:
         return self.path, None, self.name
+
+
+# -- the hang guard -------------------------------------------------------------------------
+
+
+def _subject(item: pytest.Item, f: ExampleFile) -> tuple[str, str]:
+    """What an item runs, for the hang guard: (page line, ``block`` or ``test``)."""
+    if isinstance(item, BlockItem):
+        return f.last.where, "block"
+    line = item.location[1]
+    return (f.where(line + 1) if line is not None else f.last.where), "test"
+
+
+def _guarded(item: pytest.Item) -> Generator[None, None, None]:
+    """Run one phase of an item of a generated file within the bound.
+
+    Each phase has a bound of its own, and only the phase itself is under it: pytest's
+    report of a phase that ran past it (which formats its traceback) is not.
+    """
+    state = item.config.stash.get(_STATE, None)
+    guard = state.guard if state is not None else None
+    f = state.file_for(item.path) if state is not None else None
+    if guard is None or f is None:
+        return (yield)
+    guard.arm(*_subject(item, f))
+    try:
+        return (yield)
+    finally:
+        guard.disarm()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    return (yield from _guarded(item))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    return (yield from _guarded(item))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
+    return (yield from _guarded(item))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    """Importing a test module runs its top level: within the bound too."""
+    state = collector.config.stash.get(_STATE, None)
+    guard = state.guard if state is not None else None
+    f = state.file_for(collector.path) if state is not None else None
+    if guard is None or f is None:
+        return (yield)
+    where = f.placed[0].block.where
+    guard.arm(where)
+    try:
+        report = yield
+    finally:
+        guard.disarm()
+    if guard.expiry is not None:
+        report.outcome = "failed"
+        report.longrepr = guard.message(where)
+    return report
 
 
 # -- reporting ------------------------------------------------------------------------------
@@ -200,7 +322,11 @@ def pytest_runtest_makereport(
     f = state.file_for(item.path) if state else None
     if state is None or f is None:
         return report
-    if report.failed and call.excinfo is not None:
+    guard = state.guard
+    if guard is not None and guard.expiry is not None:  # this phase ran past the bound
+        report.outcome = "failed"
+        report.longrepr = guard.message(*_subject(item, f))
+    elif report.failed and call.excinfo is not None:
         if isinstance(call.excinfo.value, BlockMismatch):
             report.longrepr = str(call.excinfo.value)
         else:

@@ -1,7 +1,8 @@
 """What the checks share: the run's state, and the failure a check raises.
 
-The state knows the generated files (from the manifest) and answers, for a frame
-of a traceback, the page line a reader sees.
+The state knows the generated files (from the manifest) and answers, for any file
+and line Python runs, the page line a reader sees: for a frame of a traceback, and
+for a frame of a copy of a page's folder that an isolated pytest run is running.
 :class:`BlockMismatch` is what every check raises when a block does not behave as
 its page says; its message starts with that page line.
 
@@ -15,6 +16,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .deadline import Guard
 from .manifest import ExampleFile
 
 #: The running Python as the pages name versions (``3.13``).
@@ -41,6 +43,10 @@ class State:
     observed: dict[str, str | None] = field(default_factory=dict)
     #: options of this run that the isolated runs inherit (pytest-socket's limits)
     inherited: list[str] = field(default_factory=list)
+    #: the hang guard, where the platform has one (POSIX signals, pytest in the main thread)
+    guard: Guard | None = None
+    #: the folders an isolated run is running copies of, by the copy's folder
+    copies: dict[Path, Path] = field(default_factory=dict)
     #: file_for's answers: it runs for every file collected and every test report
     #: (three per test), and resolving a path costs system calls each time.
     _owners: dict[Path, ExampleFile | None] = field(default_factory=dict)
@@ -52,6 +58,15 @@ class State:
             if owner is not None and frame.lineno and owner.locate(frame.lineno):
                 return owner.where(frame.lineno)
         return None
+
+    def page_line(self, filename: str, line: int) -> str | None:
+        """The page line of a line Python runs, in a generated file or a copy of one."""
+        path = Path(filename)
+        copied = self.copies.get(path.parent)
+        owner = self.file_for(copied / path.name if copied else path)
+        if owner is None or owner.locate(line) is None:
+            return None
+        return owner.where(line)
 
     def file_for(self, path: Path) -> ExampleFile | None:
         if path not in self._owners:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from .deadline import DeadlinePassed
 from .manifest import ExampleFile
 from .run_state import VERSION, BlockMismatch, State
 
@@ -34,7 +35,7 @@ def check_script(
     try:
         with redirect_stdout(out):
             runpy.run_path(str(path), run_name="__main__")
-    except (KeyboardInterrupt, pytest.skip.Exception, pytest.fail.Exception):
+    except (KeyboardInterrupt, DeadlinePassed, pytest.skip.Exception, pytest.fail.Exception):
         raise
     except BaseException as caught:  # noqa: BLE001 - what the page expects may be any
         error = caught

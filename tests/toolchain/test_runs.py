@@ -60,10 +60,16 @@ async def test_unmarked():
 """
 
 
-def run(repo, pytester: pytest.Pytester, text: str, *args: str) -> pytest.RunResult:
+def run(
+    repo, pytester: pytest.Pytester, text: str, *args: str, timeout: float | None = None
+) -> pytest.RunResult:
+    """Write ``text`` as docs/how-to/page.md, extract it, and run its examples in a new
+    process (failing the test if the run takes over ``timeout`` seconds)."""
     page = repo.page("how-to/page.md", text)
     assert repo.extract() == 0
-    result = pytester.runpytest_subprocess(str(repo.root / "examples"), "-p", "no:randomly", *args)
+    result = pytester.runpytest_subprocess(
+        str(repo.root / "examples"), "-p", "no:randomly", *args, timeout=timeout
+    )
     result.page = page  # type: ignore[attr-defined]
     return result
 
