@@ -76,7 +76,7 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", "src", "tests", "bench", "noxfile.py", "conf.py")
 
 
-@nox.session(python=DOCS_PYTHON, default=False)
+@nox.session(python=DOCS_PYTHON)
 def typecheck(session: nox.Session) -> None:
     """mypy, strict, over the toolchain package (pyproject.toml's [tool.mypy])."""
     _install(session, "tests", extras=("pages", "sphinx", "coverage"))

@@ -18,15 +18,10 @@ from dataclasses import Field, dataclass, field, fields
 from enum import Enum
 from typing import Any, ClassVar
 
-#: A line that names an exception or warning class first (``RuntimeError: Session is
-#: closed``, ``asyncio.exceptions.TimeoutError``): what the catalog lists as an error, and
-#: what the plugin looks for only where pytest reports one.
-ERROR_LINE = re.compile(r"(?:[a-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Warning|Mismatch)\b")
-
-
-def is_bare_name(text: str) -> bool:
-    """``TimeoutError`` or ``asyncio.exceptions.TimeoutError`` alone: a class, no message."""
-    return re.fullmatch(r"[\w.]+", text.strip()) is not None
+# What an error line is belongs to the line matching (lines.py); re-exported here, where
+# the catalog, the search index and the paste box import them from.
+from .lines import ERROR_LINE as ERROR_LINE
+from .lines import is_bare_name as is_bare_name
 
 
 def _supported_pythons() -> tuple[str, ...]:

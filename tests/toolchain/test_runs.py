@@ -60,10 +60,16 @@ async def test_unmarked():
 """
 
 
-def run(repo, pytester: pytest.Pytester, text: str, *args: str) -> pytest.RunResult:
+def run(
+    repo, pytester: pytest.Pytester, text: str, *args: str, timeout: float | None = None
+) -> pytest.RunResult:
+    """Write ``text`` as docs/how-to/page.md, extract it, and run its examples in a new
+    process (failing the test if the run takes over ``timeout`` seconds)."""
     page = repo.page("how-to/page.md", text)
     assert repo.extract() == 0
-    result = pytester.runpytest_subprocess(str(repo.root / "examples"), "-p", "no:randomly", *args)
+    result = pytester.runpytest_subprocess(
+        str(repo.root / "examples"), "-p", "no:randomly", *args, timeout=timeout
+    )
     result.page = page  # type: ignore[attr-defined]
     return result
 
@@ -376,12 +382,62 @@ def test_an_expected_error_line_must_be_the_whole_name(repo, pytester):
         ("1 passed", "==== 11 passed in 0.01s ====", False),
         ("1 passed", "==== 1 passed in 0.01s ====", True),
         ("- pytest-asyncio", "  - pytest-asyncio", True),
+        # `*` is any text; the rules stay for the line's ends, unless a `*` is there
+        (
+            "LookupError: <ContextVar name='tenant' at 0x*>",
+            "E   LookupError: <ContextVar name='tenant' at 0x7f3a9c>",
+            True,
+        ),
+        (
+            "LookupError: <ContextVar name='tenant' at 0x*>",
+            "E   LookupError: <ContextVar name='user' at 0x7f3a9c>",
+            False,
+        ),
+        ("TimeoutError: * timed out", "E   TimeoutError: the call timed out", True),
+        ("TimeoutError: * timed out", "E   asyncio.exceptions.TimeoutError: it timed out", False),
+        ("test_x.py::test_* PASSED", "test_x.py::test_y PASSED                 [ 50%]", True),
+        ("test_x.py::test_* PASSED", "test_x.py::test_y FAILED                 [ 50%]", False),
+        ("1 passed in *s", "==== 1 passed in 0.01s ====", True),
+        ("1 passed in *s", "==== 11 passed in 0.01s ====", False),
+        ("*1 passed", "==== 11 passed in 0.01s ====", True),
+        ("passed *", "==== 1 passed in 0.01s ====", True),
+        ("passed *", "==== 1 passed", False),
     ],
 )
 def test_expected_lines_match_whole(line: str, printed: str, found: bool) -> None:
-    from verified_blocks.pytest_plugin import _whole
+    from verified_blocks.lines import pattern
 
-    assert bool(_whole(line).search(printed)) is found
+    assert bool(pattern(line).search(printed)) is found
+
+
+ADDRESS = """
+# How to compare with a sentinel
+
+```{example} test_sentinel_demo.py
+---
+outcome: failed=1
+lines: |
+  E       assert <object object at 0x*> is None
+---
+def test_sentinel():
+    marker = object()
+    assert marker is None
+```
+"""
+
+
+def test_a_wildcard_matches_what_changes_from_run_to_run(repo, pytester):
+    """The address changes at every run: the page writes it `0x*`. The wildcard matches
+    that text only: the rest of the line must still be what pytest printed."""
+    run(repo, pytester, ADDRESS).assert_outcomes(passed=1)
+    result = run(repo, pytester, ADDRESS.replace("> is None", "> is not None"))
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*docs/how-to/page.md:3: pytest did not print, in this order, a line containing",
+            "    E       assert <object object at 0x*> is not None",
+        ]
+    )
 
 
 KEEPS_A_COROUTINE = """

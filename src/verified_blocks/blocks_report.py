@@ -1,0 +1,89 @@
+"""The examples report: for every block, what its page says and what this run saw.
+
+``nox -s examples`` writes one per Python (``--blocks-report``); the site's badges
+read them, and show a verdict only for the block it was made from (its fingerprint).
+
+Standard library only: it runs on every interpreter under test.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from pathlib import Path
+
+from .manifest import ExampleFile
+from .run_state import VERSION, State
+from .spec import Block, fingerprint
+
+
+def write(state: State, path: Path) -> None:
+    """Write the report of this run's results to ``path``."""
+    records = []
+    results_by_file = dict(state.results)
+
+    # A data file (pytest.ini on a page) is verified by the isolated runs of its folder,
+    # which copy it; a conftest.py by every test run of its folder, which load it. Each
+    # shares the outcome of those runs; with no such run it gets no record.
+    def verifies(other: str, kind: str) -> bool:
+        f = state.files[other]
+        if f.kind == "console":
+            return True
+        return f.kind == "test" and (kind == "conftest" or f.last.outcome is not None)
+
+    for rel, f in state.files.items():
+        if f.kind not in ("data", "conftest"):
+            continue
+        folder = rel.rsplit("/", 1)[0]
+        runs = [
+            r
+            for other, results in state.results.items()
+            if other.rsplit("/", 1)[0] == folder and verifies(other, f.kind)
+            for r in results
+        ]
+        if runs:
+            results_by_file[rel] = [(None, r[1], None) for r in runs]
+    for rel, results in sorted(results_by_file.items()):
+        f = state.files[rel]
+        for placed in f.placed:
+            own = [r for r in results if r[0] is not None and placed.start <= r[0] <= placed.end]
+            mine = own or results
+            outcomes = {r[1] for r in mine}
+            outcome = (
+                "failed"
+                if "failed" in outcomes
+                else ("skipped" if outcomes == {"skipped"} else "passed")
+            )
+            observed = next((r[2] for r in mine if r[2] is not None), None)
+            block = placed.block
+            records.append(
+                {
+                    "page": block.page,
+                    "line": block.line,
+                    "file": f"examples/{rel}",
+                    "fingerprint": fingerprint(block),
+                    "expected": expected_of(f, placed.block),
+                    "outcome": outcome,
+                    "observed": observed,
+                }
+            )
+    data = {
+        "python": VERSION,
+        "implementation": platform.python_implementation(),
+        "full_version": platform.python_version(),
+        "blocks": records,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+
+
+def expected_of(f: ExampleFile, block: Block) -> dict[str, object]:
+    """What the page says for this block on the running Python version."""
+    last = block is f.last
+    if f.skip is not None:
+        return {"kind": "skipped", "reason": f.skip}
+    if last and block.raises is not None:
+        return {"kind": "raises", "message": block.raises.at(VERSION)}
+    if last and block.outcome is not None:
+        return {"kind": "outcome", "counts": block.outcome}
+    return {"kind": "passes"}
