@@ -1,0 +1,17 @@
+"""The Async Testing Guide's toolchain: every code block of the pages runs as its page says.
+
+One module, one job:
+
+- ``spec``: what a verified block is (its options are fields of ``Block``), and its checks.
+- ``pages``: reads the blocks of a MyST page with MyST's own parser.
+- ``extract``: writes ``examples/`` from the pages; ``manifest``: what it holds, and where
+  each line came from.
+- ``pytest_plugin``: runs ``examples/``; it gives each file its check: ``scripts``
+  (``python file.py``), ``isolated`` (a test module's ``:outcome:`` and ``:lines:``, console
+  sessions), ``pycon``; ``lines`` finds a page's lines in a run's output; ``deadline`` fails a
+  block that hangs; ``run_state`` is what the checks share; ``blocks_report`` writes what ran.
+- ``sphinx``: the Sphinx extension (directive, tables, take-home bundles, search, paste box).
+- ``page_coverage`` and ``mutants``: the checks that a page's blocks test what they claim.
+
+The pytest plugin and what it imports need only pytest (``tests/toolchain/test_package.py``).
+"""

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, fields
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from .spec import Block, Kind, Versioned, fingerprint, option_fields, version_key
+from .spec import Block, Versioned, fingerprint, option_fields, version_key
 
 MANIFEST = "manifest.json"
 
@@ -25,6 +26,20 @@ MANIFEST = "manifest.json"
 #: file itself (the fingerprint stands for it).
 _NOT_STORED = ("page", "code")
 _VERSIONED = tuple(f.name for f, o in option_fields() if o.versioned)
+
+
+class Kind(str, Enum):
+    """How a generated file is run, by its name and its last block's language."""
+
+    TEST = "test"  #: a pytest module: its tests pass, or fail as :outcome: says
+    CONFTEST = "conftest"  #: loaded by pytest for the tests beside it; never run alone
+    MODULE = "module"  #: run like ``python file.py``
+    PYCON = "pycon"  #: a ``python -m asyncio`` session
+    CONSOLE = "console"  #: ``$ pytest ...`` commands run in a copy of the page's folder
+    DATA = "data"  #: a file the others read (pytest.ini, a TOML file)
+
+    def __str__(self) -> str:
+        return self.value
 
 
 class ManifestError(Exception):
@@ -63,7 +78,7 @@ class ExampleFile:
 
     @property
     def kind(self) -> Kind:
-        """How the file is run (see :class:`~verified_blocks.spec.Kind`)."""
+        """How the file is run (see :class:`Kind`)."""
         block = self.last
         if block.is_test_module:
             return Kind.TEST

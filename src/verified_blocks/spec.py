@@ -15,7 +15,6 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import Field, dataclass, field, fields
-from enum import Enum
 from typing import Any, ClassVar
 
 # What an error line is belongs to the line matching (lines.py); re-exported here, where
@@ -274,20 +273,6 @@ class DirectiveSyntax:
     final_argument_whitespace = False
     has_content = True
     option_spec: ClassVar[dict[str, Callable[[str], Any]] | None] = OPTION_SPEC
-
-
-class Kind(str, Enum):
-    """How a generated file is run, by its name and its last block's language."""
-
-    TEST = "test"  #: a pytest module: its tests pass, or fail as :outcome: says
-    CONFTEST = "conftest"  #: loaded by pytest for the tests beside it; never run alone
-    MODULE = "module"  #: run like ``python file.py``
-    PYCON = "pycon"  #: a ``python -m asyncio`` session
-    CONSOLE = "console"  #: ``$ pytest ...`` commands run in a copy of the page's folder
-    DATA = "data"  #: a file the others read (pytest.ini, a TOML file)
-
-    def __str__(self) -> str:
-        return self.value
 
 
 def language_of(file: str) -> str:

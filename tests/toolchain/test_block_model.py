@@ -9,12 +9,12 @@ import json
 import pytest
 
 from verified_blocks import manifest
+from verified_blocks.manifest import Kind
 from verified_blocks.spec import (
     FILE_EXPECTATIONS,
     OPTION_SPEC,
     SUPPORTED_PYTHONS,
     Block,
-    Kind,
     Versioned,
     fingerprint,
     option_fields,

@@ -58,3 +58,15 @@ def test_no_path_edit_or_link_finds_the_toolchain():
     allowed = [f for f in found if f.startswith(PAGE_FOLDERS) and "folder" in f]
     assert len(allowed) == 1, found  # the page folders, once
     assert [f for f in found if f not in allowed] == []
+
+
+def test_each_module_says_what_it_owns_and_stays_small():
+    """A maintainer reads one module for one job: its docstring names it (README,
+    "Changing the toolchain")."""
+    import ast
+
+    for path in sorted((ROOT / "src" / "verified_blocks").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        name = path.relative_to(ROOT).as_posix()
+        assert ast.get_docstring(ast.parse(text)), f"{name} has no docstring"
+        assert text.count("\n") <= 400, f"{name}: {text.count(chr(10))} lines, over 400"
