@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from verified_blocks import mutants
-from verified_blocks.mutants import expectation_faults
+from verified_blocks import extract, mutants
+from verified_blocks.mutants import expectation_faults, runner
 from verified_blocks.mutants.__main__ import main as mutants_main
 from verified_blocks.mutants.text import alter_text
 from verified_blocks.pages import read_page
@@ -167,6 +167,24 @@ async def test_relay():
     await source.put(1)
     await relay(source, target)
     assert await target.get() == 1
+```
+"""
+
+
+#: A conftest that waits forever on import, where the plugin's hang guard does not reach
+#: (pytest imports it before any test runs): only the runner's own limit stops it.
+HANGS_ON_IMPORT = """
+# How to wait for a signal
+
+```{example} conftest.py
+import threading
+
+threading.Event().wait()
+```
+
+```{example} test_signal_ready.py
+def test_ready():
+    pass
 ```
 """
 
@@ -438,12 +456,14 @@ def test_a_malformed_equivalents_file_is_refused(repo, tmp_path, capsys, text, m
     assert message in capsys.readouterr().err
 
 
-def test_a_mutant_that_hangs_the_run_is_killed_by_the_time_limit(repo):
+def test_a_mutant_that_hangs_a_block_is_killed_at_the_block_line(repo):
     page = repo.page("how-to/relay.md", HANGS)
     report = mutants.run(repo.root, [page], timeout=10)
     (dropped,) = [r for r in report.results if r.mutant.operator == "drop-call"]
     assert dropped.status == "killed"
-    assert dropped.detail == "timed out after 10 s (the run hangs)"
+    # the plugin's hang guard, at half the run's limit, names the block that hung
+    assert "docs/how-to/relay.md:" in dropped.detail
+    assert "did not finish within 5 s" in dropped.detail
     assert report.ok
 
 
@@ -471,3 +491,12 @@ def test_a_page_that_fails_unmutated_is_an_error_not_a_kill(repo):
     assert report.results == []
     assert page in report.baseline_errors
     assert not report.ok
+
+
+def test_a_run_that_hangs_where_no_block_runs_is_stopped_by_the_time_limit(repo):
+    page = repo.page("how-to/signal.md", HANGS_ON_IMPORT)
+    blocks = read_page(repo.root / page, page)
+    configuration = extract.read_pytest_ini(repo.root)
+    run = runner.run_page(page, blocks, 2, configuration)
+    assert (run.status, run.detail) == ("killed", "timed out after 2 s (the run hangs)")
+    assert run.seconds < 10

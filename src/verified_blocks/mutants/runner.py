@@ -146,6 +146,10 @@ def _run_page(page: str, blocks: list[Block], timeout: float, configuration: str
             # Its own temporary folder: mutants run side by side, and pytest's cleanup of
             # a shared /tmp/pytest-of-<user> can fail one run with another's leftovers.
             f"--basetemp={where / 'pytest-tmp'}",
+            # A mutant that makes a block hang fails at the block's page line, well
+            # before this run's own limit stops it with no line to show.
+            "-o",
+            f"blocks_timeout={timeout / 2:g}",
         ]
         # Plain text whatever the terminal: the verdict reads pytest's lines, and
         # FORCE_COLOR or PY_COLORS=1 (set on some CI machines) would colour them.
