@@ -18,7 +18,8 @@ extensions = [
     "sphinx_design",
     "notfound.extension",
     "sphinxext.opengraph",
-    "sphinx_llms_txt",
+    "sphinx_llm_friendly",
+    "verified_blocks.llms",  # after sphinx_llm_friendly: see its docstring
     "verified_blocks.sphinx",
 ]
 
@@ -72,8 +73,9 @@ ogp_site_name = project
 ogp_description_length = 200
 ogp_enable_meta_description = True
 
-# llms.txt and llms-full.txt: the whole guide as one text file for an AI assistant.
-llms_txt_summary = (
+# llms.txt, each page as Markdown, and llms-full.txt (verified_blocks.llms): the guide as
+# text for an AI assistant, made from the built pages, generated tables included.
+llm_friendly_llms_txt_summary = (
     "How to test asynchronous Python code with pytest, pytest-asyncio, unittest.mock and "
     "aiohttp. Every code block and error message is verified on CPython 3.10-3.15."
 )
