@@ -57,8 +57,8 @@ html_favicon = "docs/_static/favicon.svg"
 # repository: they come from the environment of the build. Read the Docs sets
 # READTHEDOCS_CANONICAL_URL and READTHEDOCS_GIT_*; a GitHub Pages workflow sets SITE_URL,
 # and GitHub Actions GITHUB_*. A local build has none of them and leaves out, without a
-# warning, what needs them: no sitemap without the site's address, no edit link without
-# the repository's.
+# warning, what needs them: no sitemap or link-preview image without the site's address,
+# no edit link without the repository's.
 def _site_address(env: Mapping[str, str]) -> str:
     """The published site's address, ending in "/", or "" where it is not known."""
     url = env.get("READTHEDOCS_CANONICAL_URL") or env.get("SITE_URL") or ""
@@ -134,11 +134,24 @@ notfound_context = {
     ),
 }
 
-# OpenGraph cards: they need the canonical URL, known only where the site's address is.
+# OpenGraph tags for link previews: they need the canonical URL, so the image (the icon
+# and title on a card, docs/_static/social-card.png, made by maintainers/social_card.py)
+# is named only where the site's address is known; its alt text is the card's text.
 ogp_site_url = html_baseurl
 ogp_site_name = project
 ogp_description_length = 200
 ogp_enable_meta_description = True
+if SITE_URL:
+    ogp_image = "_static/social-card.png"
+    ogp_image_alt = (
+        f"{project}. Testing async Python with pytest: every code block and error message "
+        "verified on CPython 3.10-3.15"
+    )
+    ogp_custom_meta_tags = [
+        '<meta property="og:image:width" content="1200" />',
+        '<meta property="og:image:height" content="630" />',
+        '<meta name="twitter:card" content="summary_large_image" />',
+    ]
 
 # llms.txt, each page as Markdown, and llms-full.txt (verified_blocks.llms): the guide as
 # text for an AI assistant, made from the built pages, generated tables included.

@@ -61,6 +61,7 @@ def test_a_local_build_leaves_out_what_needs_an_address(conf: Any) -> None:
     settings = conf()
     assert settings["html_baseurl"] == ""
     assert "sphinx_sitemap" not in settings["extensions"]
+    assert "ogp_image" not in settings
     assert "source_repository" not in settings["html_theme_options"]
 
 
@@ -68,11 +69,21 @@ def test_read_the_docs(conf: Any) -> None:
     settings = conf(**READ_THE_DOCS)
     assert settings["html_baseurl"] == "https://example.readthedocs.io/en/latest/"
     assert "sphinx_sitemap" in settings["extensions"]
+    assert settings["ogp_image"] == "_static/social-card.png"
     assert settings["html_theme_options"] == {
         "source_repository": "https://github.com/owner/repo",
         "source_branch": "main",
         "source_directory": "docs/",
     }
+
+
+def test_the_link_preview_image_is_the_size_its_tags_say(conf: Any) -> None:
+    settings = conf(**READ_THE_DOCS)
+    png = (CONF.parent / "docs" / settings["ogp_image"]).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    size = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    tags = "".join(settings["ogp_custom_meta_tags"])
+    assert f'width" content="{size[0]}"' in tags and f'height" content="{size[1]}"' in tags
 
 
 @pytest.mark.parametrize(
