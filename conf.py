@@ -5,6 +5,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from sphinx.application import Sphinx
+from sphinx.config import Config
+
 # The toolchain is installed in the docs session (`pip install -e .[sphinx]`).
 from verified_blocks.pages import MYST_EXTENSIONS
 
@@ -117,22 +120,18 @@ if SITE_URL:
     sitemap_show_lastmod = True
     sitemap_excludes = ["404.html", "search.html", "genindex.html"]
 
-# 404 page: served for any missing URL, so its links are absolute: rooted at the version's
-# folder on Read the Docs, at "/" locally (`python -m http.server -d _build/html`).
-if os.environ.get("READTHEDOCS"):
-    language = os.environ.get("READTHEDOCS_LANGUAGE", "en")
-    notfound_urls_prefix = f"/{language}/{os.environ.get('READTHEDOCS_VERSION', 'latest')}/"
-else:
-    notfound_urls_prefix = "/"
-notfound_context = {
-    "title": "Page not found",
-    "body": (
-        "<h1>Page not found</h1>"
-        "<p>This page does not exist (any more). Paste your error message into the search "
-        f"box, or start from the <a href='{notfound_urls_prefix}index.html'>list of "
-        "pages</a>.</p>"
-    ),
-}
+# 404 page: served for any missing URL, so its links are absolute. On Read the Docs
+# sphinx-notfound-page roots them at READTHEDOCS_CANONICAL_URL's path by itself; elsewhere
+# its default is Read the Docs' /en/latest/, so they are rooted at the site's own path:
+# SITE_URL's, or "/" in a local build (`python -m http.server -d _build/html`). The body's
+# link to the list of pages gets the same root once the extension has set it (setup()).
+if not os.environ.get("READTHEDOCS_CANONICAL_URL"):
+    notfound_urls_prefix = urlsplit(SITE_URL).path or "/"
+NOTFOUND_BODY = (
+    "<h1>Page not found</h1>"
+    "<p>This page does not exist (any more). Paste your error message into the search "
+    "box, or start from the <a href='{prefix}index.html'>list of pages</a>.</p>"
+)
 
 # OpenGraph tags for link previews: they need the canonical URL, so the image (the icon
 # and title on a card, docs/_static/social-card.png, made by maintainers/social_card.py)
@@ -167,3 +166,13 @@ copybutton_exclude = ".linenos"
 copybutton_prompt_text = r">>> |\.\.\. |\$ "
 copybutton_prompt_is_regexp = True
 copybutton_only_copy_prompt_lines = True
+
+
+def _notfound_body(app: Sphinx, config: Config) -> None:
+    """The 404 page's text, its link rooted where sphinx-notfound-page roots the others."""
+    body = NOTFOUND_BODY.format(prefix=config.notfound_urls_prefix or "/")
+    config.notfound_context = {"title": "Page not found", "body": body}
+
+
+def setup(app: Sphinx) -> None:
+    app.connect("config-inited", _notfound_body)

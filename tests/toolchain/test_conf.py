@@ -63,6 +63,8 @@ def test_a_local_build_leaves_out_what_needs_an_address(conf: Any) -> None:
     assert "sphinx_sitemap" not in settings["extensions"]
     assert "ogp_image" not in settings
     assert "source_repository" not in settings["html_theme_options"]
+    # the 404 page's links are rooted where `python -m http.server -d _build/html` serves it
+    assert settings["notfound_urls_prefix"] == "/"
 
 
 def test_read_the_docs(conf: Any) -> None:
@@ -75,6 +77,8 @@ def test_read_the_docs(conf: Any) -> None:
         "source_branch": "main",
         "source_directory": "docs/",
     }
+    # sphinx-notfound-page's own default: the canonical URL's path
+    assert "notfound_urls_prefix" not in settings
 
 
 def test_the_link_preview_image_is_the_size_its_tags_say(conf: Any) -> None:
@@ -110,6 +114,7 @@ def test_github_pages(conf: Any) -> None:
     settings = conf(**GITHUB_PAGES)
     assert settings["html_baseurl"] == "https://owner.github.io/repo/"
     assert "sphinx_sitemap" in settings["extensions"]
+    assert settings["notfound_urls_prefix"] == "/repo/"
     assert settings["html_theme_options"]["source_repository"] == "https://github.com/owner/repo"
     assert settings["html_theme_options"]["source_branch"] == "main"
 
