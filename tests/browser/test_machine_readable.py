@@ -94,7 +94,8 @@ def listed_pages(site: Site) -> list[str]:
     """The pages llms.txt lists, in its order, as docnames."""
     links = LISTED.findall((site.folder / "llms.txt").read_text(encoding="utf-8"))
     # rooted at the site's path where its address was known (/en/latest/index.md)
-    prefix = next(link for link in links if link.endswith("index")).removesuffix("index")
+    root = next(link for link in links if link.rpartition("/")[2] == "index")
+    prefix = root.removesuffix("index")
     return [link.removeprefix(prefix) for link in links]
 
 
