@@ -11,6 +11,7 @@ One module, one job:
   sessions), ``pycon``; ``lines`` finds a page's lines in a run's output; ``deadline`` fails a
   block that hangs; ``run_state`` is what the checks share; ``blocks_report`` writes what ran.
 - ``sphinx``: the Sphinx extension (directive, tables, take-home bundles, search, paste box).
+- ``llms``: the whole built site as one text file (``llms-full.txt``), for AI assistants.
 - ``page_coverage`` and ``mutants``: the checks that a page's blocks test what they claim.
 
 The pytest plugin and what it imports need only pytest (``tests/toolchain/test_package.py``).
