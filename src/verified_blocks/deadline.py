@@ -13,7 +13,7 @@ plugin reports the failure from that record, whatever became of the exception.
 
 It signals once: a second exception could land in pytest's own reporting of the
 first. An exception is not a stop, though: code may swallow it. If the item still
-runs a second bound later, the watchdog stops the process, as pytest-timeout's
+runs a second bound later (at least :data:`GRACE`), the watchdog stops the process, as pytest-timeout's
 ``thread`` method does, with the page line and every thread's stack on standard
 error.
 
@@ -44,6 +44,10 @@ SIGNAL = signal.SIGUSR1 if hasattr(signal, "SIGUSR1") else None
 #: The exit status of a run stopped because a block would not stop: pytest's own
 #: "interrupted", since the run did not finish.
 STOPPED = 2
+#: The least time an interrupted item has to end before the run is stopped: pytest's
+#: reporting of the interruption (an isolated run's summary, with the plugins it imports
+#: then) takes a moment on a loaded machine, however small the bound.
+GRACE = 5.0
 
 
 class DeadlinePassed(BaseException):
@@ -73,6 +77,8 @@ class Guard:
         if SIGNAL is None or threading.current_thread() is not main or main.ident is None:
             raise ValueError("the hang guard needs POSIX signals and the main thread")
         self.seconds = seconds
+        #: how long after the bound an item that did not stop stops the run
+        self.grace = max(seconds, GRACE)
         self.expiry: Expiry | None = None
         self._locate = locate
         self._on_stop = on_stop
@@ -162,15 +168,16 @@ class Guard:
             elif armed is not fired:  # each arm makes a new tuple
                 fired = armed
                 signal.pthread_kill(self._main, self._signal)
-            elif now < armed[0] + self.seconds:
-                self._stop.wait(armed[0] + self.seconds - now)
+            elif now < armed[0] + self.grace:
+                # a bound at most: the next item's arm must not wait out this grace
+                self._stop.wait(min(armed[0] + self.grace - now, self.seconds))
             else:
                 self._stop_run(*armed[1:])
 
     def _stop_run(self, where: str, what: str) -> None:
         text = (
             f"\n{where}: this {what} did not finish within {self.seconds:g} s, and did not "
-            f"stop when interrupted: the run stops here, {2 * self.seconds:g} s after it "
+            f"stop when interrupted: the run stops here, {self.seconds + self.grace:g} s after it "
             "started (the stacks of its threads follow)\n"
         )
         os.write(self._stderr, text.encode("utf-8", "replace"))

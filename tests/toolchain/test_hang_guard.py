@@ -213,8 +213,8 @@ def test_a_test_module_that_hangs_when_imported_fails_at_its_line(repo, pytester
 
 
 def test_a_block_that_will_not_stop_stops_the_run(repo, pytester, tmp_path):
-    """A block that swallows every interruption: the run stops after a second bound,
-    and its report, which would verify nothing, is not left behind."""
+    """A block that swallows every interruption: the run stops after a second bound (at
+    least deadline.GRACE, 5 s), and its report, which would verify nothing, is not left behind."""
     page = """
     # How to ignore everyone
 
@@ -235,7 +235,7 @@ def test_a_block_that_will_not_stop_stops_the_run(repo, pytester, tmp_path):
     result.stderr.fnmatch_lines(
         [
             "docs/how-to/page.md:3: this block did not finish within 1 s, and did not stop "
-            "when interrupted: the run stops here, 2 s after it started (the stacks of its "
+            "when interrupted: the run stops here, 6 s after it started (the stacks of its "
             "threads follow)",
             '*File "*/examples/how_to/page/stubborn.py", line * in <module>',
         ]
