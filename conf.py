@@ -49,6 +49,8 @@ html_static_path = ["docs/_static"]
 # page.html puts the content in div.body, where search-word highlighting belongs.
 templates_path = ["docs/_templates"]
 html_css_files = ["verified.css"]
+# Code blocks too wide for the page scroll, and so can be focused (code-scroll.js).
+html_js_files = [("code-scroll.js", {"defer": "defer"})]
 # Named by every page, so that a browser does not ask for a /favicon.ico that is not there.
 html_favicon = "docs/_static/favicon.svg"
 html_baseurl = os.environ.get("READTHEDOCS_CANONICAL_URL", "")
