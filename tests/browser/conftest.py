@@ -49,6 +49,10 @@ CHROMIUM_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
 VIEWPORT = {"width": 1280, "height": 800}
+#: A phone held upright (an iPhone 12 to 15's CSS pixels); screenshots at twice its scale.
+PHONE = {"width": 390, "height": 844}
+MODES = ["light", "dark"]
+BACKGROUND = "() => getComputedStyle(document.body).backgroundColor"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -79,6 +83,19 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(
             f"{site} holds no built site (no index.html): run `nox -s examples docs` first"
         )
+
+
+def luminance(css_rgb: str) -> float:
+    """Luminance of a CSS `rgb(...)` colour: white is 1, black 0."""
+    red, green, blue = (int(c) for c in css_rgb[css_rgb.index("(") + 1 : -1].split(",")[:3])
+    return (0.2126 * red + 0.7152 * green + 0.0722 * blue) / 255
+
+
+def assert_shows_mode(page: Page, mode: str) -> None:
+    """The theme shows `mode` ("light" or "dark"): a light or a dark background."""
+    background = luminance(page.evaluate(BACKGROUND))
+    dark_enough = (background < 0.3) if mode == "dark" else (background > 0.9)
+    assert dark_enough, f"{mode} mode, yet the background's luminance is {background:.2f}"
 
 
 class Site:
