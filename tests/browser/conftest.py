@@ -193,11 +193,23 @@ class Tab:
     console errors and warnings, uncaught exceptions, failed or refused requests, and
     responses with an HTTP error."""
 
-    def __init__(self, browser: Browser, base_url: str, color_scheme: str, clipboard: bool):
+    def __init__(
+        self,
+        browser: Browser,
+        base_url: str,
+        color_scheme: str,
+        clipboard: bool,
+        phone: bool = False,
+    ):
         self.base_url = base_url
         self.problems: list[str] = []
+        size = {"viewport": PHONE, "device_scale_factor": 2} if phone else {"viewport": VIEWPORT}
         self.context = browser.new_context(
-            viewport=VIEWPORT, color_scheme=color_scheme, service_workers="block"
+            **size,
+            is_mobile=phone,
+            has_touch=phone,
+            color_scheme=color_scheme,
+            service_workers="block",
         )
         if clipboard:
             self.context.grant_permissions(
@@ -243,11 +255,12 @@ class Tab:
 
 @pytest.fixture
 def new_tab(browser: Browser, server: str) -> Iterator[Callable[..., Tab]]:
-    """`new_tab(color_scheme="light", clipboard=False)`: a tab on the served site."""
+    """`new_tab(color_scheme="light", clipboard=False, phone=False)`: a tab on the served
+    site, at 1280x800 or, with `phone`, as a phone's (PHONE, at twice the scale, touch)."""
     opened: list[Tab] = []
 
-    def new(color_scheme: str = "light", clipboard: bool = False) -> Tab:
-        opened.append(Tab(browser, server, color_scheme, clipboard))
+    def new(color_scheme: str = "light", clipboard: bool = False, phone: bool = False) -> Tab:
+        opened.append(Tab(browser, server, color_scheme, clipboard, phone))
         return opened[-1]
 
     yield new

@@ -1,9 +1,11 @@
 """Screenshots of the landing page, a how-to and a troubleshooting page, in light and dark
-mode, full page at 1280 px wide, into _build/screenshots/<page>-<mode>.png.
+mode, full page at 1280 px wide, into _build/screenshots/<page>-<mode>.png, and as a phone
+shows them (390 px wide, at twice the scale) into <page>-<mode>-phone.png.
 
 Before each screenshot the test checks what it should show: the theme in the mode asked
 for, and on the two guide pages the version tabs and "verified" badges (which need the
-examples reports: `nox -s examples docs`)."""
+examples reports: `nox -s examples docs`); on a phone, nothing wider than the screen,
+Furo's header with its menu button, and the tabs and badges inside the screen's width."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from conftest import MODES, Tab, assert_shows_mode
+from conftest import MODES, PHONE, Tab, assert_shows_mode
 
 PAGES = {
     "index": "index.html",
@@ -28,6 +30,13 @@ FULL_HEIGHT = """() => Math.ceil(Math.max(
         (e) => e.getBoundingClientRect().top + window.scrollY + e.scrollHeight
     )
 ))"""
+#: The elements wider than the page's column on a phone, by the width of the whole
+#: document; a code block or a table scrolls inside its own box and is not one of them.
+TOO_WIDE = """(width) => [...document.querySelectorAll("body *")]
+    .filter((e) => e.getBoundingClientRect().right > width + 0.5 && e.getClientRects().length)
+    .filter((e) => !e.closest(".sidebar-drawer, .toc-drawer"))
+    .map((e) => e.tagName.toLowerCase() + (e.className ? "." + [...e.classList].join(".") : ""))
+    .slice(0, 10)"""
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -44,6 +53,38 @@ def test_screenshot(new_tab: Callable[..., Tab], screenshots: Path, name: str, m
     # The whole page in one viewport, so that Furo's sticky sidebars show in full too.
     page.set_viewport_size({"width": 1280, "height": page.evaluate(FULL_HEIGHT)})
     target = screenshots / f"{name}-{mode}.png"
+    target.unlink(missing_ok=True)
+    page.screenshot(path=target, full_page=True)
+    assert target.stat().st_size > 0
+    tab.assert_clean()
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", PAGES)
+def test_phone_screenshot(
+    new_tab: Callable[..., Tab], screenshots: Path, name: str, mode: str
+) -> None:
+    tab = new_tab(color_scheme=mode, phone=True)
+    page = tab.open(PAGES[name])
+    assert_shows_mode(page, mode)
+    width = PHONE["width"]
+    scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert scroll_width <= width, (
+        f"the page is {scroll_width} px wide on a {width} px screen: "
+        f"{page.evaluate(TOO_WIDE, width)}"
+    )
+    # Furo's phone layout: the header with the menu button, the sidebar in its drawer
+    expect(page.locator(".mobile-header .nav-overlay-icon")).to_be_visible()
+    expect(page.locator(".sidebar-drawer")).not_to_be_in_viewport()
+    if name != "index":
+        for element in (page.locator(".sd-tab-set").first, page.locator("p.verified-badge").first):
+            expect(element).to_be_visible()
+            box = element.bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, box
+        expect(page.locator("p.verified-unknown, p.verified-failed")).to_have_count(0)
+    else:
+        expect(page.locator("[data-paste-box] textarea")).to_be_visible()
+    target = screenshots / f"{name}-{mode}-phone.png"
     target.unlink(missing_ok=True)
     page.screenshot(path=target, full_page=True)
     assert target.stat().st_size > 0
