@@ -53,6 +53,29 @@ VIEWPORT = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 MODES = ["light", "dark"]
 BACKGROUND = "() => getComputedStyle(document.body).backgroundColor"
+#: What scrolls sideways but should not: the page itself, or a box of it (Furo's content
+#: column scrolls rather than widen the page), each as tag.class, with the innermost
+#: elements that stick out of it furthest, and their text. A code block, a table and a text field
+#: may scroll: WCAG 1.4.10 exempts what needs two dimensions to be read.
+SIDEWAYS = """() => {
+    const name = (e) => e.tagName.toLowerCase() + [...e.classList].map((c) => "." + c).join("");
+    const mayScroll = "pre, .table-wrapper, textarea";
+    const wide = (e) => e.scrollWidth > e.clientWidth + 1;
+    return [document.documentElement, ...document.querySelectorAll("body *")]
+        .filter((e) => wide(e) && !e.matches(mayScroll))
+        .filter((e) => e.matches(":root") || /auto|scroll/.test(getComputedStyle(e).overflowX))
+        .map((box) => {
+            const right = box.getBoundingClientRect().left + box.clientWidth;
+            const past = (e) => Math.max(
+                e.getBoundingClientRect().right - right, e.scrollWidth - e.clientWidth);
+            const out = [...box.querySelectorAll("*")].filter((e) => !e.closest(mayScroll)
+                && e.getBoundingClientRect().width > 1 && past(e) > 1);
+            const what = out.filter((e) => !out.some((d) => d !== e && e.contains(d)))
+                .sort((a, b) => past(b) - past(a)).slice(0, 3)
+                .map((e) => `${name(e)} "${e.textContent.trim().slice(0, 50)}"`);
+            return `${name(box)} (${what.join(", ") || "?"})`;
+        });
+}"""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

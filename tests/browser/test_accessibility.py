@@ -1,7 +1,8 @@
 """Every page of the site passes axe-core's WCAG 2.0, 2.1 and 2.2 level A and AA rules in
-Chromium, in light and in dark mode, with no serious or critical violation; so do the
-"paste your error" box showing results and the search page showing the entries that
-verify a pasted message.
+Chromium, in light and in dark mode, with no serious or critical violation; so do three
+pages at phone width, the "paste your error" box showing results and the search page
+showing the entries that verify a pasted message. Every page also reflows at 320 px
+(WCAG 1.4.10), which axe does not check.
 
 axe-core is the copy that axe-playwright-python bundles (pinned in requirements.txt): it is
 read from the installed package and run in the page, so nothing is fetched. Each page loads
@@ -20,7 +21,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page
 
-from conftest import MODES, PHONE, VIEWPORT, Tab, assert_shows_mode
+from conftest import MODES, PHONE, SIDEWAYS, VIEWPORT, Tab, assert_shows_mode
 from test_paste_box import paste
 from test_search import results
 
@@ -37,6 +38,8 @@ SHOWN = 10
 SETTLED = """() => Promise.all(document.getAnimations()
     .filter((a) => a.effect.getComputedTiming().iterations !== Infinity)
     .map((a) => a.finished.catch(() => null)))"""
+#: WCAG 1.4.10's width: 1280 CSS px at 400 % zoom.
+REFLOW = {"width": 320, "height": 256}
 #: The pages that look different on a phone (Furo's header with its menu buttons, the
 #: sidebars in drawers, the paste box and the version tabs in a narrow column).
 PHONE_PAGES = [
@@ -104,6 +107,15 @@ def test_page_is_accessible(axe_tab: Tab, page_path: str) -> None:
     page = load(axe_tab, page_path)
     found = check_both_modes(page, page_path)
     assert not found, "\n\n".join(found)
+
+
+def test_page_reflows_at_320_px(axe_tab: Tab, page_path: str) -> None:
+    """WCAG 1.4.10 (Reflow, AA), which axe does not check: at 320 CSS px wide (1280 px
+    zoomed to 400 %) nothing but code blocks and tables scrolls sideways."""
+    axe_tab.page.set_viewport_size(REFLOW)
+    axe_tab.page.goto(axe_tab.base_url + page_path, wait_until="load")
+    sideways = axe_tab.page.evaluate(SIDEWAYS)
+    assert not sideways, f"{page_path} scrolls sideways at 320 px: {sideways}"
 
 
 @pytest.mark.parametrize("phone_page", PHONE_PAGES)
