@@ -49,6 +49,33 @@ CHROMIUM_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
 VIEWPORT = {"width": 1280, "height": 800}
+#: A phone held upright (an iPhone 12 to 15's CSS pixels); screenshots at twice its scale.
+PHONE = {"width": 390, "height": 844}
+MODES = ["light", "dark"]
+BACKGROUND = "() => getComputedStyle(document.body).backgroundColor"
+#: What scrolls sideways but should not: the page itself, or a box of it (Furo's content
+#: column scrolls rather than widen the page), each as tag.class, with the innermost
+#: elements that stick out of it furthest, and their text. A code block, a table and a text field
+#: may scroll: WCAG 1.4.10 exempts what needs two dimensions to be read.
+SIDEWAYS = """() => {
+    const name = (e) => e.tagName.toLowerCase() + [...e.classList].map((c) => "." + c).join("");
+    const mayScroll = "pre, .table-wrapper, textarea";
+    const wide = (e) => e.scrollWidth > e.clientWidth + 1;
+    return [document.documentElement, ...document.querySelectorAll("body *")]
+        .filter((e) => wide(e) && !e.matches(mayScroll))
+        .filter((e) => e.matches(":root") || /auto|scroll/.test(getComputedStyle(e).overflowX))
+        .map((box) => {
+            const right = box.getBoundingClientRect().left + box.clientWidth;
+            const past = (e) => Math.max(
+                e.getBoundingClientRect().right - right, e.scrollWidth - e.clientWidth);
+            const out = [...box.querySelectorAll("*")].filter((e) => !e.closest(mayScroll)
+                && e.getBoundingClientRect().width > 1 && past(e) > 1);
+            const what = out.filter((e) => !out.some((d) => d !== e && e.contains(d)))
+                .sort((a, b) => past(b) - past(a)).slice(0, 3)
+                .map((e) => `${name(e)} "${e.textContent.trim().slice(0, 50)}"`);
+            return `${name(box)} (${what.join(", ") || "?"})`;
+        });
+}"""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -79,6 +106,19 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(
             f"{site} holds no built site (no index.html): run `nox -s examples docs` first"
         )
+
+
+def luminance(css_rgb: str) -> float:
+    """Luminance of a CSS `rgb(...)` colour: white is 1, black 0."""
+    red, green, blue = (int(c) for c in css_rgb[css_rgb.index("(") + 1 : -1].split(",")[:3])
+    return (0.2126 * red + 0.7152 * green + 0.0722 * blue) / 255
+
+
+def assert_shows_mode(page: Page, mode: str) -> None:
+    """The theme shows `mode` ("light" or "dark"): a light or a dark background."""
+    background = luminance(page.evaluate(BACKGROUND))
+    dark_enough = (background < 0.3) if mode == "dark" else (background > 0.9)
+    assert dark_enough, f"{mode} mode, yet the background's luminance is {background:.2f}"
 
 
 class Site:
@@ -176,11 +216,23 @@ class Tab:
     console errors and warnings, uncaught exceptions, failed or refused requests, and
     responses with an HTTP error."""
 
-    def __init__(self, browser: Browser, base_url: str, color_scheme: str, clipboard: bool):
+    def __init__(
+        self,
+        browser: Browser,
+        base_url: str,
+        color_scheme: str,
+        clipboard: bool,
+        phone: bool = False,
+    ):
         self.base_url = base_url
         self.problems: list[str] = []
+        size = {"viewport": PHONE, "device_scale_factor": 2} if phone else {"viewport": VIEWPORT}
         self.context = browser.new_context(
-            viewport=VIEWPORT, color_scheme=color_scheme, service_workers="block"
+            **size,
+            is_mobile=phone,
+            has_touch=phone,
+            color_scheme=color_scheme,
+            service_workers="block",
         )
         if clipboard:
             self.context.grant_permissions(
@@ -226,11 +278,12 @@ class Tab:
 
 @pytest.fixture
 def new_tab(browser: Browser, server: str) -> Iterator[Callable[..., Tab]]:
-    """`new_tab(color_scheme="light", clipboard=False)`: a tab on the served site."""
+    """`new_tab(color_scheme="light", clipboard=False, phone=False)`: a tab on the served
+    site, at 1280x800 or, with `phone`, as a phone's (PHONE, at twice the scale, touch)."""
     opened: list[Tab] = []
 
-    def new(color_scheme: str = "light", clipboard: bool = False) -> Tab:
-        opened.append(Tab(browser, server, color_scheme, clipboard))
+    def new(color_scheme: str = "light", clipboard: bool = False, phone: bool = False) -> Tab:
+        opened.append(Tab(browser, server, color_scheme, clipboard, phone))
         return opened[-1]
 
     yield new
