@@ -302,8 +302,9 @@ def docs_live(session: nox.Session) -> None:
 @nox.session(python=DOCS_PYTHON)
 def browser(session: nox.Session) -> None:
     """Drive Chromium over the built site: every page loads cleanly, no broken link or anchor,
-    copy buttons copy only code, version tabs switch, search finds an error's entry, and
-    screenshots go to _build/screenshots.
+    copy buttons copy only code, version tabs switch, search finds an error's entry, axe-core
+    finds no serious accessibility problem (light, dark, phone width), and screenshots go to
+    _build/screenshots.
 
     Needs the site (`nox -s examples docs`) and Debian's Chromium (`apt-get install chromium
     chromium-driver`; Playwright's own browser download is never used). `-- --site=DIR`
