@@ -87,7 +87,8 @@ def typecheck(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """The toolchain's own tests: extractor, plugin, Sphinx extension, bad input."""
     _install(session, "tests")
-    session.run("python", "-m", "pytest", "tests", *session.posargs)
+    # On every CPU (pytest-xdist); `-- -n 0` runs them in one process.
+    session.run("python", "-m", "pytest", "-n", "auto", "tests", *session.posargs)
 
 
 @nox.session(python=DOCS_PYTHON, default=False)
