@@ -13,9 +13,9 @@ plugin reports the failure from that record, whatever became of the exception.
 
 It signals once: a second exception could land in pytest's own reporting of the
 first. An exception is not a stop, though: code may swallow it. If the item still
-runs a second bound later (at least :data:`GRACE`), the watchdog stops the process, as pytest-timeout's
-``thread`` method does, with the page line and every thread's stack on standard
-error.
+runs a second bound later (at least :data:`GRACE`), the watchdog stops the process,
+as pytest-timeout's ``thread`` method does, with the page line and every thread's
+stack on standard error.
 
 Why not ``SIGALRM``: pytest-timeout's ``signal`` method, which a page shows
 (docs/how-to/find-and-fail-hanging-tests.md), runs inside this run's isolated
