@@ -53,7 +53,7 @@ html_title = "Async Testing Guide"
 html_static_path = ["docs/_static"]
 # page.html puts the content in div.body, where search-word highlighting belongs.
 templates_path = ["docs/_templates"]
-html_css_files = ["verified.css"]
+html_css_files = ["verified.css", "provenance.css"]
 # Code blocks too wide for the page scroll, and so can be focused (code-scroll.js).
 html_js_files = [("code-scroll.js", {"defer": "defer"})]
 # Named by every page, so that a browser does not ask for a /favicon.ico that is not there.

@@ -3,6 +3,10 @@
 ``nox -s examples`` writes one per Python (``--blocks-report``); the site's badges
 read them, and show a verdict only for the block it was made from (its fingerprint).
 
+Each report also says what verified it (its provenance, :func:`provenance`): the exact
+interpreter, the versions of pytest, pytest-asyncio and aiohttp, the commit of the
+repository (and whether ``docs/`` or ``examples/`` had uncommitted changes) and when it ran.
+
 Standard library only: it runs on every interpreter under test.
 """
 
@@ -10,11 +14,18 @@ from __future__ import annotations
 
 import json
 import platform
+import subprocess
+from datetime import datetime, timezone
+from importlib import metadata
 from pathlib import Path
 
 from .manifest import ExampleFile
 from .run_state import VERSION, State
 from .spec import Block, fingerprint
+
+#: The packages whose versions a report names: the readers' pins that the examples exercise.
+PACKAGES = ("pytest", "pytest-asyncio", "aiohttp")
+UNKNOWN = "unknown"
 
 
 def write(state: State, path: Path) -> None:
@@ -71,6 +82,7 @@ def write(state: State, path: Path) -> None:
         "python": VERSION,
         "implementation": platform.python_implementation(),
         "full_version": platform.python_version(),
+        **provenance(state.root),
         "blocks": records,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -87,3 +99,48 @@ def expected_of(f: ExampleFile, block: Block) -> dict[str, object]:
     if last and block.outcome is not None:
         return {"kind": "outcome", "counts": block.outcome}
     return {"kind": "passes"}
+
+
+def provenance(root: Path) -> dict[str, object]:
+    """What verified a run in ``root``: package versions, commit, local changes, date.
+
+    ``commit`` is the full hash of ``HEAD``, ``dirty`` whether ``docs/`` or ``examples/``
+    differ from it; both are "unknown" where git or the repository is not there (a source
+    tarball). ``date`` is the run's time, UTC, ISO 8601.
+    """
+    packages: dict[str, str] = {}
+    for name in PACKAGES:
+        try:
+            packages[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            packages[name] = UNKNOWN
+    commit: str = UNKNOWN
+    dirty: bool | str = UNKNOWN
+    top = _git(root, "rev-parse", "--show-toplevel")
+    head = _git(root, "rev-parse", "--verify", "HEAD")
+    if top and head:
+        changes = _git(Path(top), "status", "--porcelain", "--", "docs", "examples")
+        if changes is not None:
+            commit, dirty = head, bool(changes)
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    return {
+        "packages": packages,
+        "commit": commit,
+        "dirty": dirty,
+        "date": now.isoformat().replace("+00:00", "Z"),
+    }
+
+
+def _git(where: Path, *args: str) -> str | None:
+    """The output of a git command in ``where``, stripped; None if it could not say."""
+    try:
+        run = subprocess.run(
+            ["git", "-C", str(where), *args],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return run.stdout.strip() if run.returncode == 0 else None

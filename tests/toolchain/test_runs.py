@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import json
+import platform
+import subprocess
+from datetime import datetime, timezone
+from importlib import metadata
 
 import pytest
+
+from verified_blocks import blocks_report
 
 RAISES = """
 # How to await a mock
@@ -135,6 +141,48 @@ def test_report_records_expected_and_observed(repo, pytester, tmp_path):
     assert record["line"] == 3
     assert record["outcome"] == "passed"
     assert record["observed"] == record["expected"]["message"]
+
+
+def test_report_says_what_verified_it(repo, pytester, tmp_path):
+    """The exact interpreter, the packages' versions, when it ran; outside a repository
+    (a source tarball), the commit is "unknown" and the run does not fail."""
+    report = tmp_path / "report.json"
+    before = datetime.now(timezone.utc).replace(microsecond=0)
+    run(repo, pytester, RAISES, f"--blocks-report={report}").assert_outcomes(passed=1)
+    data = json.loads(report.read_text())
+    assert data["full_version"] == platform.python_version()
+    assert data["packages"] == {
+        name: metadata.version(name) for name in ("pytest", "pytest-asyncio", "aiohttp")
+    }
+    assert (data["commit"], data["dirty"]) == ("unknown", "unknown")
+    assert data["date"].endswith("Z")
+    ran = datetime.fromisoformat(data["date"].replace("Z", "+00:00"))
+    assert before <= ran <= datetime.now(timezone.utc)
+
+
+def _git(root, *args: str) -> str:
+    command = ["git", "-c", "user.name=Guide", "-c", "user.email=guide@example.org"]
+    command += ["-c", "commit.gpgsign=false", "-C", str(root), *args]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_report_names_the_commit_and_local_changes_to_the_pages(repo):
+    """The commit of the repository around the examples; "dirty" for a change to docs/
+    or examples/, not for one elsewhere."""
+    repo.page("how-to/page.md", RAISES)
+    assert repo.extract() == 0
+    _git(repo.root, "init", "-q")
+    _git(repo.root, "add", "-A")
+    _git(repo.root, "commit", "-q", "-m", "pages")
+    examples = repo.root / "examples"
+
+    ran_with = blocks_report.provenance(examples)
+    assert (ran_with["commit"], ran_with["dirty"]) == (_git(repo.root, "rev-parse", "HEAD"), False)
+
+    (repo.root / "notes.txt").write_text("not a page\n", encoding="utf-8")
+    assert blocks_report.provenance(examples)["dirty"] is False
+    repo.page("how-to/page.md", RAISES + "\nOne more sentence.\n")
+    assert blocks_report.provenance(examples)["dirty"] is True
 
 
 def test_config_file_shares_the_outcome_of_the_runs_that_use_it(repo, pytester, tmp_path):

@@ -83,9 +83,16 @@ class Site:
     def html(self, page: str) -> Element:
         return parse_html(self.root / "_build" / "html" / page)
 
-    def reports(self, page: str, outcome_314: str = "passed") -> None:
-        """Reports of the first block of ``page`` (as docs/index.md) on every Python; on
-        3.14 it printed something else when ``outcome_314`` is "failed"."""
+    def reports(
+        self,
+        page: str,
+        outcome_314: str = "passed",
+        pythons: tuple[str, ...] = PYTHONS,
+        provenance: dict[str, dict[str, object]] | None = None,
+    ) -> None:
+        """Reports of the first block of ``page`` (as docs/index.md) on each of ``pythons``;
+        on 3.14 it printed something else when ``outcome_314`` is "failed". A report says
+        what verified it when ``provenance`` has its Python."""
         scratch = self.root / "scratch.md"
         scratch.write_text(page, encoding="utf-8")
         (block, *_) = read_page(scratch, "docs/index.md")
@@ -93,7 +100,7 @@ class Site:
         assert block.raises is not None
         reports = self.root / "_build" / "reports"
         reports.mkdir(parents=True, exist_ok=True)
-        for version in PYTHONS:
+        for version in pythons:
             outcome = outcome_314 if version == "3.14" else "passed"
             observed = "TypeError: something else" if outcome == "failed" else None
             record = {
@@ -103,7 +110,8 @@ class Site:
                 "outcome": outcome,
                 "observed": observed or block.raises.at(version),
             }
-            report = {"python": version, "blocks": [record]}
+            ran_with = (provenance or {}).get(version, {})
+            report = {"python": version, **ran_with, "blocks": [record]}
             (reports / f"{version}.json").write_text(json.dumps(report), encoding="utf-8")
 
 
@@ -227,6 +235,82 @@ def test_version_matrix_shows_what_each_python_printed(site):
         ["3.14", "TypeError: something else", "differs from the page"],
         ["3.15", SINCE_314, "verified"],
     ]
+
+
+PROVENANCE = PAGE + "\n## What verified this build\n\n```{verified-provenance}\n```\n"
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+def _ran_with(full_version: str, *, dirty: bool = False) -> dict[str, object]:
+    """A report's provenance, as blocks_report.provenance writes it."""
+    return {
+        "implementation": "CPython",
+        "full_version": full_version,
+        "packages": {"pytest": "9.2.0", "pytest-asyncio": "1.5.0", "aiohttp": "3.14.5"},
+        "commit": COMMIT,
+        "dirty": dirty,
+        "date": "2026-12-01T09:15:42Z",
+    }
+
+
+def _badge_line(page: Element) -> Element:
+    (line,) = page.with_class("verified-badge-provenance")
+    return line
+
+
+def test_provenance_table_and_badge_line_say_what_verified_the_reports(site):
+    """Exact Pythons, packages, short commit ("+ local changes"), date; a Python without a
+    report is not verified; the badge's line names the Pythons the block ran on."""
+    ran_with = {
+        "3.10": _ran_with("3.10.16"),
+        "3.11": _ran_with("3.11.11"),
+        "3.15": _ran_with("3.15.0a2", dirty=True),
+    }
+    site.reports(PROVENANCE, pythons=("3.10", "3.11", "3.15"), provenance=ran_with)
+    site.page("index.md", PROVENANCE)
+
+    app = site.build()
+
+    _succeeded(app)
+    packages = ["9.2.0", "1.5.0", "3.14.5"]
+    missing = ["not verified in this build", "", "", "", "", ""]
+    assert _rows(app, "index", "provenance") == [
+        ["3.10", "CPython 3.10.16", *packages, "0123456", "2026-12-01 09:15 UTC"],
+        ["3.11", "CPython 3.11.11", *packages, "0123456", "2026-12-01 09:15 UTC"],
+        ["3.12", *missing],
+        ["3.13", *missing],
+        ["3.14", *missing],
+        ["3.15", "CPython 3.15.0a2", *packages, "0123456 + local changes", "2026-12-01 09:15 UTC"],
+    ]
+    page = site.html("index.html")
+    line = _badge_line(page)
+    assert line.text == (
+        "CPython 3.10.16, 3.11.11, 3.15.0a2 · pytest 9.2.0, pytest-asyncio 1.5.0, "
+        "aiohttp 3.14.5 · commit 0123456, 0123456 + local changes · 2026-12-01"
+    )
+    (link,) = line.find("a")
+    assert link.attrs["href"] == "#verified-provenance"
+    (table,) = page.find("div", id="verified-provenance")
+    assert "verified-provenance" in table.attrs["class"].split()
+
+
+def test_badge_line_is_plain_text_in_a_site_without_the_table(site):
+    """No warning (nitpicky, -W) and no link where no page has the provenance table; a
+    report written before provenance adds no line."""
+    site.reports(PAGE, pythons=("3.13",), provenance={"3.13": _ran_with("3.13.1")})
+    site.page("index.md", PAGE)
+
+    app = site.build()
+
+    _succeeded(app)
+    line = _badge_line(site.html("index.html"))
+    assert line.text.startswith("CPython 3.13.1 · pytest 9.2.0") and line.find("a") == []
+
+    site.reports(PAGE, pythons=("3.13",))  # the same blocks: only the provenance changed
+    app = site.build()
+    _succeeded(app)
+    assert site.html("index.html").with_class("verified-badge-provenance") == []
+    assert _badge(_example(app)).startswith("Fails as shown on Python 3.13 (not run on")
 
 
 def _index(app: SphinxTestApp) -> dict[str, str]:

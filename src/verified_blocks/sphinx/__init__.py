@@ -8,6 +8,8 @@ This module reads each build's inputs and registers the parts, each in its own m
   what it does per Python version and its badge; plain ``python`` fences are build errors.
 - ``tables.py``: the ``{verified-errors}`` version matrix and error index, made from the
   errors the pages show (``catalog.py``).
+- ``provenance.py``: what verified the reports (Pythons, packages, commit, date): the
+  ``{verified-provenance}`` table, and the line under each badge that links to it.
 - ``takeaway.py``: each page's examples as a zip, and the section that offers it.
 - ``search.py``: a troubleshooting entry's error in Sphinx's search index.
 - ``paste.py``: the "paste your error" box and its data.
@@ -20,16 +22,16 @@ from pathlib import Path
 
 from sphinx.application import Sphinx
 
-from . import domain, example, paste, search, tables, takeaway
+from . import domain, example, paste, provenance, search, tables, takeaway
 
 
 def _read_inputs(app: Sphinx) -> None:
     """This build's inputs: the examples reports (badges, tables) and each page's bundle."""
     root = Path(app.config.verified_blocks_root)
-    reports = domain.load_reports(root / app.config.verified_blocks_reports)
+    reports, ran_with = domain.load_reports(root / app.config.verified_blocks_reports)
     manifest_file = root / "examples" / "manifest.json"
     take_home = takeaway.bundles(root) if manifest_file.is_file() else {}
-    domain.verified_domain(app.env).begin_build(reports, take_home)
+    domain.verified_domain(app.env).begin_build(reports, ran_with, take_home)
 
 
 def setup(app: Sphinx) -> dict[str, object]:
@@ -41,15 +43,17 @@ def setup(app: Sphinx) -> dict[str, object]:
     takeaway.setup(app)
     example.setup(app)
     tables.setup(app)
+    provenance.setup(app)
     search.setup(app)
     paste.setup(app)
     # env_version: bump when what the directives store in the environment, or the nodes
     # they make, change (4: troubleshooting blocks index their error messages; 5: the
-    # catalog kept per page lists a session's tracebacks; 6: the state is a domain's), so
-    # that an existing build reads every page again instead of keeping what the old code made
+    # catalog kept per page lists a session's tracebacks; 6: the state is a domain's; 7: a
+    # badge has a line of provenance), so that an existing build reads every page again
+    # instead of keeping what the old code made
     return {
         "version": "1",
-        "env_version": 6,
+        "env_version": 7,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

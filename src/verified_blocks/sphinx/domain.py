@@ -18,7 +18,8 @@ Kept for the whole site, from one build to the next:
   ``BlockError`` does not unpickle) with a digest of its text, so that only a page whose
   text changed is parsed again.
 
-Not kept: this build's inputs, the examples reports and the take-home bundles, read anew at
+Not kept: this build's inputs, the examples reports (their blocks, and each report's
+provenance) and the take-home bundles, read anew at
 every build (:meth:`VerifiedDomain.begin_build`; a parallel process inherits them).
 """
 
@@ -50,21 +51,27 @@ if TYPE_CHECKING:
 Report = dict[str, Any]
 #: (page, line) -> the runs of the block at that line, on every Python that reported.
 Reports = dict[tuple[str, int], list[Report]]
+#: Python version -> what verified its report: the report without its blocks (``full_version``,
+#: ``packages``, ``commit``, ``dirty``, ``date``; a report written before provenance has none).
+Provenance = dict[str, dict[str, Any]]
 #: A bad block's error as (page, line, message): BlockError itself does not unpickle.
 _Error = tuple[str, int | None, str]
 #: page -> (digest of its text, the errors it shows or its bad block)
 _Shown = dict[str, tuple[str, list[Shown] | _Error]]
 
 
-def load_reports(folder: Path) -> Reports:
-    """The examples reports in ``folder`` (``_build/reports/3.13.json``…), by block."""
+def load_reports(folder: Path) -> tuple[Reports, Provenance]:
+    """The examples reports in ``folder`` (``_build/reports/3.13.json``…), by block, and
+    each report's provenance, by Python."""
     reports: Reports = {}
+    provenance: Provenance = {}
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
         data = json.loads(path.read_text(encoding="utf-8"))
         for record in data["blocks"]:
             record = {**record, "python": data["python"]}
             reports.setdefault((record["page"], record["line"]), []).append(record)
-    return reports
+        provenance[data["python"]] = {k: v for k, v in data.items() if k != "blocks"}
+    return reports, provenance
 
 
 class VerifiedDomain(Domain):
@@ -85,6 +92,7 @@ class VerifiedDomain(Domain):
     def __init__(self, env: BuildEnvironment) -> None:
         super().__init__(env)
         self.reports: Reports = {}
+        self.provenance: Provenance = {}
         self.bundles: dict[str, Bundle] = {}
         #: whether this build's inputs differ from those the pages were rendered with
         self.stale = False
@@ -141,11 +149,14 @@ class VerifiedDomain(Domain):
         """Nothing: a block's label is the standard domain's, as any other label."""
         return []
 
-    def begin_build(self, reports: Reports, bundles: dict[str, Bundle]) -> None:
+    def begin_build(
+        self, reports: Reports, provenance: Provenance, bundles: dict[str, Bundle]
+    ) -> None:
         """Take this build's inputs, and note whether they changed since the last build."""
         stamp = json.dumps(
             [
                 sorted((f"{k[0]}:{k[1]}", v) for k, v in reports.items()),
+                provenance,
                 sorted((page, b.command, b.mistakes, b.newer) for page, b in bundles.items()),
             ],
             sort_keys=True,
@@ -153,6 +164,7 @@ class VerifiedDomain(Domain):
         self.stale = self.data["inputs"] != stamp
         self.data["inputs"] = stamp
         self.reports = reports
+        self.provenance = provenance
         self.bundles = bundles
 
     def catalog_changed(self, stamp: str) -> bool:

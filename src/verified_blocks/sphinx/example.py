@@ -3,7 +3,8 @@
 - ```` ```{example} client.py ```` renders the code with its file name as the
   caption, then what running it does (the error per Python version, in tabs;
   pytest's outcome; the printed output), then a badge from the latest examples
-  report: verified on which Python versions, or "not verified in this build".
+  report: verified on which Python versions, or "not verified in this build", and a
+  short line of what ran it (exact Pythons, packages, commit, date: ``provenance.py``).
 - A plain ```` ```python ```` (``pycon``, ``console``…) fence is a build error.
 - At the end of a build, the blocks that are not run are listed with reasons.
 """
@@ -31,6 +32,7 @@ from ..spec import (
     version_label,
 )
 from .domain import Reports, verified_domain
+from .provenance import provenance_line, provenance_reference
 from .search import index_entries
 
 logger = logging.getLogger(__name__)
@@ -130,9 +132,16 @@ class ExampleDirective(DirectiveSyntax, SphinxDirective):
         return [holder]
 
     def _badge(self, block: Block) -> nodes.Node:
-        status, text = badge(verified_domain(self.env).reports, block)
+        domain = verified_domain(self.env)
+        status, text = badge(domain.reports, block)
         para = nodes.paragraph(classes=["verified-badge", f"verified-{status}"])
         para += nodes.Text(text)
+        line = provenance_line(domain.provenance, ran_on(domain.reports, block))
+        if line is not None:
+            para += nodes.Text(" ")
+            holder = nodes.inline(classes=["verified-badge-provenance"])
+            holder += provenance_reference(line)
+            para += holder
         return para
 
 
@@ -182,6 +191,16 @@ def badge(reports: Reports, block: Block) -> tuple[str, str]:
     if missing:
         text += f" (not run on {versions_text(missing)})"
     return ("verified" if not missing else "partial"), text + "."
+
+
+def ran_on(reports: Reports, block: Block) -> list[str]:
+    """The Pythons whose report ran this block as it is now (its fingerprint)."""
+    if block.skip is not None:
+        return []
+    runs = reports.get((block.page, block.line), [])
+    return sorted(
+        {r["python"] for r in runs if r["fingerprint"] == fingerprint(block)}, key=version_key
+    )
 
 
 def versions_text(versions: list[str]) -> str:
