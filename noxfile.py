@@ -315,6 +315,60 @@ def browser(session: nox.Session) -> None:
     session.run("python", "-m", "pytest", "tests/browser", *session.posargs)
 
 
+@nox.session(python=PYTHONS[-1], default=False)
+def latest(session: nox.Session) -> None:
+    """The examples with the newest release of every library they use, on the newest Python:
+    each block whose message or outcome changed fails at its page line.
+
+    Needs the network (PyPI); the weekly `upstream` workflow runs it. It installs the
+    `examples` group's libraries unpinned, logs which versions differ from uv.lock, and
+    writes _build/reports/latest.json. `-- --pre` takes pre-releases too.
+    """
+    pre = "--pre" in session.posargs
+    rest = [a for a in session.posargs if a != "--pre"]
+    _install(session)  # the toolchain, editable
+    pinned = _locked_versions()
+    names = [_unpinned(requirement) for requirement in _examples_group()]
+    session.install("--upgrade", *(["--prerelease=allow"] if pre else []), *names)
+    output = session.run("python", "-c", _VERSIONS, *pinned, silent=True)
+    installed = json.loads(output.strip().splitlines()[-1])
+    newer = [f"{n} {pinned[n]} -> {v}" for n, v in installed.items() if v != pinned[n]]
+    session.log("newer than uv.lock: " + (", ".join(newer) or "none"))
+    session.run(
+        *("python", "-m", "pytest", "-c", "examples/pytest.ini", "examples"),
+        f"--blocks-report={REPORTS}/latest.json",
+        *rest,
+    )
+
+
+def _examples_group() -> list[str]:
+    pyproject = nox.project.load_toml(ROOT / "pyproject.toml")
+    return [r for r in pyproject["dependency-groups"]["examples"] if isinstance(r, str)]
+
+
+def _unpinned(requirement: str) -> str:
+    """`aiotools==2.2.4; python_version >= "3.11"` -> `aiotools; python_version >= "3.11"`."""
+    name, _, marker = requirement.partition(";")
+    name = name.split("==")[0].strip()
+    return f"{name}; {marker.strip()}" if marker else name
+
+
+def _locked_versions() -> dict[str, str]:
+    """The version uv.lock holds of each library the examples group names (the newest one
+    where the lock holds several, one per Python)."""
+    import tomllib
+
+    lock = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))
+    names = {_unpinned(r).split(";")[0] for r in _examples_group()}
+    versions: dict[str, str] = {}
+    for package in lock["package"]:
+        if package["name"] in names:
+            known = versions.get(package["name"])
+            if known is None or _release(package["version"]) > _release(known):
+                versions[package["name"]] = package["version"]
+    return versions
+
+
 @nox.session(python=DOCS_PYTHON, default=False)
 def bench(session: nox.Session) -> None:
     """Time the toolchain and the loop; write _build/bench.{json,md}; fail over budget.
