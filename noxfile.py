@@ -31,8 +31,10 @@ nox.options.reuse_venv = "yes"
 # provides 3.14 and 3.15 where the host has no package for them.
 nox.options.error_on_missing_interpreters = True
 
-# uv must use the interpreters on this machine, never download one.
-os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
+# An interpreter missing here comes from uv's managed Pythons, downloaded (nox's default,
+# `--download-python auto`), so that `nox` works on a machine with one Python. Where there
+# is no such network (this repository's CI), .ci/run forbids downloads and provides
+# Debian's 3.14 and 3.15 instead.
 # Compile what uv installs, as pip does: otherwise a Python that may not write its
 # cache (PYTHONDONTWRITEBYTECODE) compiles Sphinx, pytest and aiohttp at every run
 # (`nox -s bench`: a rebuild after touching one page took 2.0 s instead of 0.8 s).
