@@ -126,16 +126,8 @@ def configuration_page(root: Path) -> str:
     return f"# How to configure pytest\n\n```{{example}} pytest.ini\n{code}```\n"
 
 
-def plan(
-    pages: dict[str, list[Block]], configuration: str | None = None
-) -> tuple[dict[str, str], list[ExampleFile]]:
-    """The whole ``examples/`` tree as ``{relative path: text}``, and its files.
-
-    ``configuration`` is ``examples/pytest.ini``'s text where ``pages`` do not include
-    :data:`CONFIGURATION` (see :func:`read_pytest_ini`).
-    """
-    if configuration is None:
-        configuration = pytest_ini(pages)
+def files_of(pages: dict[str, list[Block]]) -> list[ExampleFile]:
+    """The files ``pages`` make, their blocks laid out; raises :class:`ExtractError`."""
     errors: list[BlockError] = []
     files: list[ExampleFile] = []
     for page, blocks in pages.items():
@@ -149,7 +141,20 @@ def plan(
     errors.extend(_shared_module_names(files))
     if errors:
         raise ExtractError(errors)
+    return files
 
+
+def plan(
+    pages: dict[str, list[Block]], configuration: str | None = None
+) -> tuple[dict[str, str], list[ExampleFile]]:
+    """The whole ``examples/`` tree as ``{relative path: text}``, and its files.
+
+    ``configuration`` is ``examples/pytest.ini``'s text where ``pages`` do not include
+    :data:`CONFIGURATION` (see :func:`read_pytest_ini`).
+    """
+    if configuration is None:
+        configuration = pytest_ini(pages)
+    files = files_of(pages)
     tree = {"conftest.py": CONFTEST, "pytest.ini": configuration, "__init__.py": INIT}
     for f in files:
         tree[f.path] = render(f)

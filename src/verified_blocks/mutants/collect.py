@@ -25,7 +25,7 @@ from .session_faults import session_faults
 
 def mutants_of(root: Path, page: str, blocks: list[Block]) -> list[Mutant]:
     """Every mutant of one page, in page order; ids are unique within the page."""
-    _, files = extract.plan({page: blocks}, extract.read_pytest_ini(root))
+    files = extract.files_of({page: blocks})
     index = {id(b): i for i, b in enumerate(blocks)}
     page_lines = (root / page).read_text(encoding="utf-8").splitlines()
     runnable = [f for f in files if f.skip is None and f.kind != "data"]
