@@ -4,6 +4,7 @@
 the others (marked `-`) run only when named:
 
 nox -s docs              # build the site into _build/html
+nox -s publish           # the same, failing unless every badge says verified
 nox -s browser           # Chromium over the built site: links, console, copy, tabs, search
 nox -s examples-3.12 -- docs/how-to/test-error-handling.md   # one page, one Python
 nox -s bench             # medians and ratios against the budgets, in _build/bench.md
@@ -263,24 +264,33 @@ def mutants(session: nox.Session) -> None:
 
 @nox.session(python=DOCS_PYTHON)
 def docs(session: nox.Session) -> None:
-    """Build the site into _build/html, warnings as errors, badges from _build/reports."""
+    """Build the site into _build/html, warnings as errors, badges from _build/reports.
+
+    A preview: a block no report verified shows "Not verified in this build".
+    """
+    _sphinx(session)
+
+
+@nox.session(python=DOCS_PYTHON, default=False)
+def publish(session: nox.Session) -> None:
+    """Build the site to publish into _build/html: as docs, but the build fails unless every
+    badge says verified (a report of every supported Python, each block as it is now).
+
+    Run it after `nox -s examples`; Read the Docs and the GitHub Pages deployment do.
+    """
+    _sphinx(session, "-D", "verified_blocks_publish=1")
+
+
+def _sphinx(session: nox.Session, *args: str) -> None:
     _install(session, "docs", extras=("sphinx",))
     session.run(
-        "python",
-        "-m",
-        "sphinx",
-        "-W",
-        "-n",
-        "--keep-going",
-        "-b",
-        "html",
-        "-c",
-        ".",
-        "docs",
-        "_build/html",
-        *session.posargs,
+        *("python", "-m", "sphinx", "-W", "-n", "--keep-going", "-b", "html"),
+        *("-c", ".", "docs", SITE, *args, *session.posargs),
     )
-    session.log(f"The site is in {ROOT / '_build' / 'html' / 'index.html'}")
+    session.log(f"The site is in {ROOT / SITE / 'index.html'}")
+
+
+SITE = "_build/html"
 
 
 @nox.session(name="docs-live", python=DOCS_PYTHON, default=False)
@@ -324,7 +334,8 @@ def latest(session: nox.Session) -> None:
 
     Needs the network (PyPI); the weekly `upstream` workflow runs it. It installs the
     `examples` group's libraries unpinned, logs which versions differ from uv.lock, and
-    writes _build/reports/latest.json. `-- --pre` takes pre-releases too.
+    writes _build/latest/report.json (outside _build/reports: the site's badges never read
+    it). `-- --pre` takes pre-releases too.
     """
     pre = "--pre" in session.posargs
     rest = [a for a in session.posargs if a != "--pre"]
@@ -338,7 +349,7 @@ def latest(session: nox.Session) -> None:
     session.log("newer than uv.lock: " + (", ".join(newer) or "none"))
     session.run(
         *("python", "-m", "pytest", "-c", "examples/pytest.ini", "examples"),
-        f"--blocks-report={REPORTS}/latest.json",
+        "--blocks-report=_build/latest/report.json",
         *rest,
     )
 

@@ -10,6 +10,7 @@ page that would reach the internet fails its check instead of waiting for a netw
 from __future__ import annotations
 
 import functools
+import re
 import os
 import shutil
 import threading
@@ -135,6 +136,13 @@ class Site:
     def html(self, page: str) -> str:
         return (self.folder / page).read_text(encoding="utf-8")
 
+    @property
+    def path(self) -> str:
+        """Where the site is published on its host ("/", or "/repo/" on GitHub Pages): the
+        path of its canonical address (conf.py's SITE_URL), which its 404 page's links use."""
+        found = re.search(r'<link rel="canonical" href="([^"]+)"', self.html("index.html"))
+        return urlsplit(found[1]).path.rsplit("/", 1)[0] + "/" if found else "/"
+
     def pages_with(self, text: str) -> list[str]:
         """The pages whose HTML contains `text`."""
         return [page for page in self.pages if text in self.html(page)]
@@ -161,19 +169,31 @@ def site(pytestconfig: pytest.Config) -> Site:
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
+    """Serves the site's folder at ``prefix``, as its host does; nothing outside it."""
+
+    prefix = "/"
+
+    def translate_path(self, path: str) -> str:
+        if not path.startswith(self.prefix):
+            return str(Path(self.directory) / "_not_the_site_")
+        return super().translate_path("/" + path.removeprefix(self.prefix))
+
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib's name
         pass
 
 
 @pytest.fixture(scope="session")
 def server(site: Site) -> Iterator[str]:
-    """The site over http on a free port of 127.0.0.1; yields its base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(site.folder))
+    """The site over http on a free port of 127.0.0.1, at the path it is published at;
+    yields its base URL."""
+    handler = functools.partial(
+        type("Handler", (_QuietHandler,), {"prefix": site.path}), directory=str(site.folder)
+    )
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+        yield f"http://127.0.0.1:{httpd.server_address[1]}{site.path}"
     finally:
         httpd.shutdown()
         httpd.server_close()

@@ -61,8 +61,11 @@ def broken_links(site: Site, page: str) -> list[str]:
             continue  # another site (or mailto:, javascript:): not ours to check offline
         if not parts.path:
             target = source  # "#fragment": this page
-        elif parts.path.startswith("/"):
-            target = site.folder / unquote(parts.path).lstrip("/")
+        elif parts.path.startswith("/"):  # rooted where the site is published
+            if not parts.path.startswith(site.path):
+                broken.append(f"{page}:{line}: {link}: outside the site's path {site.path}")
+                continue
+            target = site.folder / unquote(parts.path).removeprefix(site.path)
         else:
             target = source.parent / unquote(parts.path)
         if target.is_dir():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import Locator, Page, Request, expect
@@ -29,9 +29,14 @@ def paste(page: Page, text: str) -> list[str]:
 
 
 def result_pages(results: Locator) -> list[str]:
-    """The pages the links in `results` lead to, in order, relative to the site's root."""
-    hrefs = results.locator("a").evaluate_all("links => links.map(a => a.href)")
-    return [urlsplit(href).path.lstrip("/") for href in hrefs]
+    """The pages the links in `results` lead to, in order, relative to the site's root
+    (Sphinx's `data-content_root`, wherever the site is published)."""
+    return results.locator("a").evaluate_all(
+        """links => {
+            const root = new URL(document.documentElement.dataset.content_root, document.baseURI);
+            return links.map(a => new URL(a.href).pathname.slice(root.pathname.length));
+        }"""
+    )
 
 
 def assert_each_variant_in_the_first_three(find: Callable[[str], list[str]]) -> None:

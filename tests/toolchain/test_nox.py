@@ -112,3 +112,28 @@ def test_the_workflow_names_no_python_version() -> None:
     """Every job's Python comes from nox (`3.x` runs nox itself)."""
     text = (ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
     assert re.findall(r"\b3\.\d+\b", text) == []
+
+
+def test_every_action_is_pinned_by_commit() -> None:
+    """A tag can be moved; a commit cannot. Dependabot updates the hash and its comment."""
+    uses = [
+        (path.name, line.strip())
+        for path in sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip().startswith(("uses:", "- uses:"))
+    ]
+    assert len(uses) > 10  # what the parse must find
+    pinned = re.compile(r"(- )?uses: [\w-]+/[\w-]+@[0-9a-f]{40}  # v\d+\.\d+\.\d+")
+    assert [(name, line) for name, line in uses if not pinned.fullmatch(line)] == []
+
+
+def test_read_the_docs_publishes_through_nox(default_sessions: list[dict[str, Any]]) -> None:
+    """Read the Docs' HTML build runs the examples, then the publish build, through nox."""
+    config = yaml.safe_load((ROOT / ".readthedocs.yaml").read_text(encoding="utf-8"))
+    assert "commands" not in config["build"]  # build.jobs: Read the Docs' own steps stay
+    (run, *copy) = config["build"]["jobs"]["build"]["html"]
+    sessions = run.split(" -s ", 1)[1].split()
+    assert sessions == ["examples", "publish"]
+    assert "publish" in _nox_list()  # a session nox knows, not run by bare `nox`
+    assert "publish" not in {s["name"] for s in default_sessions}
+    assert any("$READTHEDOCS_OUTPUT/html" in line for line in copy)

@@ -6,6 +6,7 @@ read from its doctree, or from the written HTML parsed with the standard library
 
 from __future__ import annotations
 
+import io
 import json
 import zipfile
 from collections.abc import Callable
@@ -14,11 +15,13 @@ from pathlib import Path
 import pytest
 from docutils import nodes
 from html_tree import Element, parse_html
-from sphinx.testing.util import SphinxTestApp
+from sphinx.testing.util import SphinxTestApp, _clean_up_global_state
+from sphinx.util.console import strip_colors
 
 from verified_blocks.pages import MYST_EXTENSIONS, read_page
 from verified_blocks.spec import fingerprint
 from verified_blocks.sphinx.domain import verified_domain
+from verified_blocks.sphinx.publish import NotPublishable
 
 pytest_plugins = ("sphinx.testing.fixtures",)
 
@@ -54,6 +57,7 @@ class Site:
     def __init__(self, root: Path, make_app: Callable[..., SphinxTestApp]) -> None:
         self.root, self.docs, self._make_app = root, root / "docs", make_app
         self.read: list[str] = []  #: the documents the last build read
+        self.warnings = io.StringIO()  #: what the last build warned of
         self._app: SphinxTestApp | None = None
         self.docs.mkdir(parents=True, exist_ok=True)
         conf = CONF.format(extensions=MYST_EXTENSIONS, root=str(root))
@@ -64,8 +68,10 @@ class Site:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
 
-    def build(self, *, parallel: int = 0) -> SphinxTestApp:
-        """Build the site as `nox -s docs` does (-W): incrementally, after the first time."""
+    def build(self, *, parallel: int = 0, publish: bool = False) -> SphinxTestApp:
+        """Build the site as `nox -s docs` does (-W): incrementally, after the first time;
+        as `nox -s publish` does with ``publish`` (what it logs is in :attr:`warnings`)."""
+        self.warnings = io.StringIO()
         if self._app is not None:  # a new Sphinx, as a new `sphinx-build` is: docutils' registry
             self._app.cleanup()  # of directives and roles is global, and would warn
         app = self._app = self._make_app(
@@ -74,6 +80,8 @@ class Site:
             builddir=self.root / "_build",
             warningiserror=True,
             parallel=parallel,
+            confoverrides={"verified_blocks_publish": publish},
+            warning=self.warnings,
         )
         self.read = []
         app.connect("env-before-read-docs", lambda _app, _env, docnames: self.read.extend(docnames))
@@ -311,6 +319,82 @@ def test_badge_line_is_plain_text_in_a_site_without_the_table(site):
     _succeeded(app)
     assert site.html("index.html").with_class("verified-badge-provenance") == []
     assert _badge(_example(app)).startswith("Fails as shown on Python 3.13 (not run on")
+
+
+# ---- publishing --------------------------------------------------------------------------
+
+
+def _refused(site: Site) -> list[str]:
+    """The errors a publish build of ``site`` stops with (it must stop)."""
+    with pytest.raises(NotPublishable) as refused:
+        site.build(publish=True)
+    # Sphinx's test application cleans up after an Exception, and this is a SystemExit
+    _clean_up_global_state()
+    assert str(refused.value).startswith("this build cannot be published (")
+    assert "`nox -s examples`, then `nox -s publish`" in str(refused.value)
+    errors = strip_colors(site.warnings.getvalue()).splitlines()
+    count = int(str(refused.value).split("(", 1)[1].split()[0])
+    assert len(errors) == count, errors
+    assert all(e.endswith(" [verified.publish]") for e in errors)
+    return [e.replace(str(site.docs), "docs").removesuffix(" [verified.publish]") for e in errors]
+
+
+def test_a_publish_build_names_each_python_without_a_report(site):
+    site.reports(PAGE, pythons=("3.10", "3.11", "3.12", "3.13"))
+    site.page("index.md", PAGE)
+
+    assert _refused(site) == [
+        "ERROR: no examples report for Python 3.14 (_build/reports/3.14.json): "
+        "run `nox -s examples-3.14`",
+        "ERROR: no examples report for Python 3.15 (_build/reports/3.15.json): "
+        "run `nox -s examples-3.15`",
+    ]
+    # a preview of the same pages is built, and says what is not verified
+    assert _badge(_example(site.build())) == (
+        "Fails as shown on Python 3.10–3.13 (not run on 3.14–3.15)."
+    )
+
+
+def test_a_publish_build_names_each_block_changed_since_the_examples_ran(site):
+    site.reports(PAGE)
+    site.page("index.md", PAGE.replace("asyncio.run(MagicMock()())", "asyncio.run(MagicMock()(1))"))
+
+    assert _refused(site) == [
+        "docs/index.md:3: ERROR: the badge would say: Not verified in this build "
+        "(no examples report for this block)."
+    ]
+
+
+def test_a_publish_build_names_each_block_that_did_not_behave_as_shown(site):
+    site.reports(PAGE, outcome_314="failed")
+    site.page("index.md", TABLES)  # and a table that shows what 3.14 printed
+
+    assert _refused(site) == [
+        "docs/index.md:3: ERROR: the badge would say: Did not behave as shown on Python 3.14."
+    ]
+
+
+def test_a_publish_build_names_every_block_of_every_page(site):
+    site.reports(PAGE)  # a report of every Python, none of these blocks
+    blocks = "".join(f"```{{example}} m{n}.py\nx = {n}\n```\n\n" for n in range(3))
+    site.page("index.md", PAGE + "\n```{toctree}\nmore\n```\n")
+    site.page("more.md", "# How to count\n\n" + blocks)
+
+    assert [e.split(": ERROR")[0] for e in _refused(site)] == [
+        "docs/more.md:3",
+        "docs/more.md:7",
+        "docs/more.md:11",
+    ]
+
+
+def test_a_publish_build_of_verified_pages_is_the_preview(site):
+    site.reports(PAGE)
+    site.page("index.md", PAGE)
+
+    app = site.build(publish=True)
+
+    _succeeded(app)
+    assert _badge(_example(app)) == "Fails as shown on Python 3.10–3.15."
 
 
 def _index(app: SphinxTestApp) -> dict[str, str]:

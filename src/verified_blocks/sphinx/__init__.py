@@ -13,6 +13,8 @@ This module reads each build's inputs and registers the parts, each in its own m
 - ``takeaway.py``: each page's examples as a zip, and the section that offers it.
 - ``search.py``: a troubleshooting entry's error in Sphinx's search index.
 - ``paste.py``: the "paste your error" box and its data.
+- ``publish.py``: with ``verified_blocks_publish``, the build stops unless every badge says
+  verified.
 - ``domain.py``: what the parts keep in Sphinx's build environment between builds.
 """
 
@@ -22,7 +24,7 @@ from pathlib import Path
 
 from sphinx.application import Sphinx
 
-from . import domain, example, paste, provenance, search, tables, takeaway
+from . import domain, example, paste, provenance, publish, search, tables, takeaway
 
 
 def _read_inputs(app: Sphinx) -> None:
@@ -32,11 +34,15 @@ def _read_inputs(app: Sphinx) -> None:
     manifest_file = root / "examples" / "manifest.json"
     take_home = takeaway.bundles(root) if manifest_file.is_file() else {}
     domain.verified_domain(app.env).begin_build(reports, ran_with, take_home)
+    if app.config.verified_blocks_publish:
+        publish.check(app, root, reports, ran_with)
 
 
 def setup(app: Sphinx) -> dict[str, object]:
     app.add_config_value("verified_blocks_root", str(Path(app.confdir)), "env")
     app.add_config_value("verified_blocks_reports", "_build/reports", "env")
+    # what a page shows does not depend on it: switching it never re-reads a page
+    app.add_config_value("verified_blocks_publish", False, "", types=frozenset({bool}))
     app.connect("builder-inited", _read_inputs)
     # in this order, each part's handlers run in the order the single module had them
     domain.setup(app)
