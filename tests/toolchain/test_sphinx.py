@@ -555,7 +555,7 @@ def test_a_page_with_examples_ends_with_its_download(repo, make_app):
     sections = [s.attrs["id"] for s in page.find("section")]
     assert sections[-2:] == ["run-this-page-s-examples", "next"]  # before "Next"
     (section,) = page.find("section", id="run-this-page-s-examples")
-    (link,) = section.with_class("external")
+    (link, every) = section.with_class("external")
     assert (link.text, link.attrs["href"]) == (
         "await.zip",
         "../_downloads/examples/how_to/await.zip",
@@ -566,9 +566,19 @@ def test_a_page_with_examples_ends_with_its_download(repo, make_app):
         "$ pip install -r requirements.txt",
         "$ pytest test_ok.py",
     ]
-    assert "await_demo.py" in section.find("p")[-1].text  # fails on purpose: not run
+    paragraphs = section.find("p")
+    assert "await_demo.py" in paragraphs[-2].text  # fails on purpose: not run
+    assert paragraphs[-1].find("a") == [every]
+    assert (every.text, every.attrs["href"]) == (
+        "all-pages.zip",
+        "../_downloads/examples/all-pages.zip",
+    )
     archive = repo.root / "_build" / "html" / "_downloads" / "examples" / "how_to" / "await.zip"
     with zipfile.ZipFile(archive) as bundle:
         assert {"await/await_demo.py", "await/test_ok.py", "await/requirements.txt"} <= set(
             bundle.namelist()
         )
+    every_page = archive.parent.parent / "all-pages.zip"
+    with zipfile.ZipFile(every_page) as bundle:
+        top = "async-testing-guide-examples/"
+        assert {top + "how_to/await/test_ok.py", top + "run_all.py"} <= set(bundle.namelist())

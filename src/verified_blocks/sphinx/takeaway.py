@@ -6,12 +6,15 @@ that must pass; the files that show a mistake are listed, since they fail on pur
 A toolchain test unpacks every page's bundle and runs its command.
 
 In the site, each page with examples ends with a "Run this page's examples" section that
-links its zip and shows the command; the zips are written at the end of an HTML build.
+links its zip and shows the command, and links the zip of every page's examples
+(:func:`all_pages_zip`: each page's folder, and a ``run_all.py`` that runs each page's
+command in its folder); the zips are written at the end of an HTML build.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +28,9 @@ from .domain import verified_domain
 
 #: Fixed timestamp, so that the same files always make the same zip.
 _EPOCH = (2026, 1, 1, 0, 0, 0)
+#: Every page's examples: the zip's name in the site's downloads, and its top folder.
+ALL_PAGES = "all-pages.zip"
+ALL_PAGES_FOLDER = "async-testing-guide-examples"
 
 
 @dataclass(frozen=True)
@@ -45,13 +51,78 @@ class Bundle:
         return lines
 
     def zip_bytes(self) -> bytes:
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, data in sorted(self.files.items()):
-                info = zipfile.ZipInfo(f"{self.folder.rsplit('/', 1)[-1]}/{name}", _EPOCH)
-                info.external_attr = 0o644 << 16
-                archive.writestr(info, data, zipfile.ZIP_DEFLATED)
-        return buffer.getvalue()
+        name = self.folder.rsplit("/", 1)[-1]
+        return _zip({f"{name}/{file}": data for file, data in self.files.items()})
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    """A zip of ``files`` (path in the zip -> contents), the same bytes for the same files."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in sorted(files.items()):
+            info = zipfile.ZipInfo(name, _EPOCH)
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data, zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+#: The all-pages zip's script; ``PAGES = {}`` is filled in (:func:`all_pages_zip`).
+RUN_ALL = """\
+\"\"\"Run every page's examples, each as its page's "Run this page's examples" says.
+
+In a new virtual environment:  pip install -r requirements.txt  then  python run_all.py
+Files that fail on purpose, as their page shows, are not run; nor files that need a
+newer Python than this one.
+\"\"\"
+
+import subprocess
+import sys
+from pathlib import Path
+
+# page folder: [tests that must pass, scripts that must run cleanly, {file: oldest Python}]
+PAGES = {}
+
+
+def commands(tests, scripts, newer):
+    \"\"\"The page's commands on this Python, as arguments of `python`.\"\"\"
+    runs = {f for f, v in newer.items() if tuple(map(int, v.split("."))) <= sys.version_info}
+    runs |= set(tests + scripts) - set(newer)
+    tests = [t for t in tests if t in runs]
+    return ([["-m", "pytest", "-q", *tests]] if tests else []) + [
+        [s] for s in scripts if s in runs
+    ]
+
+
+failed = []
+for folder, page in PAGES.items():
+    for command in commands(*page):
+        print(f"== {folder}: python {' '.join(command)}", flush=True)
+        ran = subprocess.run([sys.executable, *command], cwd=Path(__file__).parent / folder)
+        if ran.returncode != 0:
+            failed.append(f"{folder}: python {' '.join(command)}")
+print(f"{len(PAGES)} pages, {len(failed)} failed commands", *failed, sep="\\n  ")
+sys.exit(1 if failed else 0)
+"""
+
+
+def all_pages_zip(pages: dict[str, Bundle]) -> bytes:
+    """Every page's folder (``how_to/x/``, without its copy of requirements.txt), one
+    requirements.txt, and ``run_all.py``, under one top folder."""
+    files: dict[str, bytes] = {}
+    plan: dict[str, tuple[list[str], list[str], dict[str, str]]] = {}
+    requirements = b""
+    for bundle in pages.values():
+        for name, data in bundle.files.items():
+            if name == "requirements.txt":
+                requirements = data
+            else:
+                files[f"{ALL_PAGES_FOLDER}/{bundle.folder}/{name}"] = data
+        plan[bundle.folder] = (bundle.tests, bundle.scripts, bundle.newer)
+    listed = json.dumps(plan, indent=1, sort_keys=True)
+    script = RUN_ALL.replace("PAGES = {}", f"PAGES = {listed}", 1)
+    files[f"{ALL_PAGES_FOLDER}/run_all.py"] = script.encode()
+    files[f"{ALL_PAGES_FOLDER}/requirements.txt"] = requirements
+    return _zip(files)
 
 
 def bundles(root: Path) -> dict[str, Bundle]:
@@ -110,7 +181,8 @@ def _take_home(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     if bundle is None:
         return
     name = bundle.folder.rsplit("/", 1)[-1]
-    uri = "../" * docname.count("/") + f"_downloads/examples/{bundle.folder}.zip"
+    downloads = "../" * docname.count("/") + "_downloads/examples/"
+    uri = downloads + f"{bundle.folder}.zip"
     section = nodes.section(ids=["run-this-page-s-examples"], classes=["verified-take-home"])
     section += nodes.title(text="Run this page's examples")
     intro = nodes.paragraph()
@@ -136,6 +208,10 @@ def _take_home(app: Sphinx, doctree: nodes.document, docname: str) -> None:
             + ", ".join(f"{f} (Python {v}+)" for f, v in sorted(bundle.newer.items()))
             + "."
         )
+    every = nodes.paragraph(text="Every page's examples in one download: ")
+    every += nodes.reference("", ALL_PAGES, refuri=downloads + ALL_PAGES)
+    every += nodes.Text(" (one folder per page; python run_all.py runs each page's command).")
+    section += every
     # before the closing "Next" section, where there is one
     top = next(iter(doctree.findall(nodes.section)), None)
     if top is None:
@@ -150,10 +226,14 @@ def _take_home(app: Sphinx, doctree: nodes.document, docname: str) -> None:
 def _write_zips(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
-    for bundle in verified_domain(app.env).bundles.values():
-        target = Path(app.outdir) / "_downloads" / "examples" / f"{bundle.folder}.zip"
+    pages = verified_domain(app.env).bundles
+    folder = Path(app.outdir) / "_downloads" / "examples"
+    zips = {f"{b.folder}.zip": b.zip_bytes() for b in pages.values()}
+    if pages:
+        zips[ALL_PAGES] = all_pages_zip(pages)
+    for name, data in zips.items():
+        target = folder / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        data = bundle.zip_bytes()
         if not target.is_file() or target.read_bytes() != data:
             target.write_bytes(data)
 
