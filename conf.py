@@ -1,6 +1,7 @@
 """Sphinx configuration for the Async Testing Guide (pages in docs/)."""
 
 import os
+import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,6 +21,7 @@ author = "The Async Testing Guide authors"
 copyright = "2026, the Async Testing Guide authors"
 
 extensions = [
+    "sphinx.ext.intersphinx",
     "myst_parser",
     "sphinx_copybutton",
     "sphinx_design",
@@ -32,7 +34,7 @@ extensions = [
 ]
 
 root_doc = "index"
-exclude_patterns = ["_build", "**/.*"]
+exclude_patterns = ["_build", "**/.*", "_inventories"]
 myst_enable_extensions = MYST_EXTENSIONS
 myst_heading_anchors = 3
 # Error messages must read exactly as Python prints them: no curly quotes, so that a
@@ -43,6 +45,20 @@ smartquotes = False
 # a comment saying why.
 nitpicky = True
 nitpick_ignore: list[tuple[str, str]] = []
+
+# Links to the documentation of Python, pytest, pytest-asyncio and aiohttp (in a page,
+# {py:class}`~unittest.mock.AsyncMock`), read from the inventories committed in
+# docs/_inventories/ (its README.md says where each came from): the build uses no network.
+# Their Python objects resolve by name; their labels only where the page names the site
+# (`[...](inv:pytest:std:label#...)`), so that a mistyped label of ours stays a nitpicky
+# warning instead of becoming a link to theirs.
+INVENTORIES = ROOT / "docs" / "_inventories"
+SITES = tomllib.loads((INVENTORIES / "sites.toml").read_text(encoding="utf-8"))
+intersphinx_mapping = {name: (url, str(INVENTORIES / f"{name}.inv")) for name, url in SITES.items()}
+intersphinx_disabled_reftypes = ["std:*"]
+# A reference shows a name as the page writes it: `patch`, and `asyncio.run()` with its
+# parentheses only where the page has them.
+add_function_parentheses = False
 
 # Verified blocks: paths are relative to the repository root (this folder).
 verified_blocks_root = str(ROOT)

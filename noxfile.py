@@ -311,6 +311,51 @@ def docs_live(session: nox.Session) -> None:
     )
 
 
+@nox.session(python=DOCS_PYTHON, default=False)
+def linkcheck(session: nox.Session) -> None:
+    """Check every link out of the pages, anchors included, with Sphinx's linkcheck builder.
+
+    Needs the network (`nox -s browser` checks the links within the site, offline). A broken
+    link fails the session; all are listed in _build/linkcheck/output.txt.
+    """
+    _install(session, "docs", extras=("sphinx",))
+    session.run(
+        *("python", "-m", "sphinx", "-b", "linkcheck", "-c", ".", "docs", "_build/linkcheck"),
+        *session.posargs,
+    )
+
+
+INVENTORIES = ROOT / "docs" / "_inventories"
+INVENTORY_HEADER = b"# Sphinx inventory version 2\n"
+
+
+@nox.session(python=False, default=False)
+def inventories(session: nox.Session) -> None:
+    """Download each site's objects.inv over docs/_inventories/NAME.inv (its sites.toml).
+
+    Needs the network, which the site's build never does: it reads those committed files.
+    Nothing is written unless every site answers with an inventory; then `nox -s docs`,
+    since a name a page links may have left one.
+    """
+    from urllib.request import urlopen
+
+    sites = nox.project.load_toml(INVENTORIES / "sites.toml")
+    fetched: dict[str, bytes] = {}
+    for name, site in sites.items():
+        url = f"{site}objects.inv"
+        try:
+            with urlopen(url, timeout=30) as response:
+                fetched[name] = response.read()
+        except OSError as error:  # no network, a timeout, an HTTP error
+            unchanged = "docs/_inventories/ is unchanged"
+            session.error(f"{url} cannot be fetched ({error}): this needs the network; {unchanged}")
+        if not fetched[name].startswith(INVENTORY_HEADER):
+            session.error(f"{url} is not a Sphinx inventory; docs/_inventories/ is unchanged")
+    for name, data in fetched.items():
+        (INVENTORIES / f"{name}.inv").write_bytes(data)
+        session.log(f"docs/_inventories/{name}.inv: {len(data)} bytes from {sites[name]}")
+
+
 # browser tests the site that docs has just built, so it comes after docs.
 @nox.session(python=DOCS_PYTHON)
 def browser(session: nox.Session) -> None:
