@@ -257,6 +257,11 @@ def mutants(session: nox.Session) -> None:
     them. Writes killed/total per page to _build/mutants.md and _build/mutants.json, and fails
     while a mutant survives that docs/mutants_equivalent.toml does not
     explain, or an entry there explains no surviving mutant.
+
+    Each run is a forked child of a process that imported pytest once (`-- --fresh-interpreter`
+    starts a new interpreter instead), and a page whose inputs (its text, the configuration,
+    the toolchain, the installed libraries, the interpreter) did not change since its
+    verdicts were kept in _build/mutants-cache is not run again (`-- --no-cache` runs it).
     """
     _install(session, "examples", extras=("pages",))
     session.run("python", "-m", "verified_blocks.mutants", *session.posargs)

@@ -7,12 +7,14 @@ import json
 import re
 import subprocess
 import sys
+from contextlib import nullcontext
 
 import pytest
 
 from verified_blocks import extract, mutants
 from verified_blocks.mutants import expectation_faults, runner
 from verified_blocks.mutants.__main__ import main as mutants_main
+from verified_blocks.mutants.forkserver import Servers
 from verified_blocks.mutants.text import alter_text
 from verified_blocks.pages import read_page
 from verified_blocks.spec import Versioned, version_key
@@ -493,10 +495,77 @@ def test_a_page_that_fails_unmutated_is_an_error_not_a_kill(repo):
     assert not report.ok
 
 
-def test_a_run_that_hangs_where_no_block_runs_is_stopped_by_the_time_limit(repo):
+@pytest.mark.parametrize("forked", [False, True], ids=["fresh", "forked"])
+def test_a_run_that_hangs_where_no_block_runs_is_stopped_by_the_time_limit(repo, forked):
     page = repo.page("how-to/signal.md", HANGS_ON_IMPORT)
     blocks = read_page(repo.root / page, page)
     configuration = extract.read_pytest_ini(repo.root)
-    run = runner.run_page(page, blocks, 2, configuration)
-    assert (run.status, run.detail) == ("killed", "timed out after 2 s (the run hangs)")
-    assert run.seconds < 10
+    with Servers(1, runner.run_env()) if forked else nullcontext(None) as servers:
+        run = runner.run_page(page, blocks, 2, configuration, servers)
+        assert (run.status, run.detail) == ("killed", "timed out after 2 s (the run hangs)")
+        assert run.seconds < 10
+        # the server that ran it still serves (its child, not it, was stopped)
+        ok = runner.run_page(page, blocks[1:], 20, configuration, servers)  # no conftest
+        assert ok.status == "survived", ok.detail
+
+
+def test_forked_and_fresh_runs_give_every_mutant_the_same_verdict(repo):
+    """Killed, survived and hanging mutants alike: a forked run is a fresh run, sooner."""
+    pages = [repo.page("how-to/status.md", WEAK), repo.page("how-to/hangs.md", HANGS)]
+
+    forked = mutants.run(repo.root, pages, timeout=30)
+    fresh = mutants.run(repo.root, pages, timeout=30, fresh_interpreter=True)
+
+    assert by_id(forked) == by_id(fresh)
+    assert {"killed", "survived"} <= set(by_id(forked).values())
+
+    # and for the same reason, but for addresses and times
+    def reasons(report: mutants.Report) -> list[tuple[str, str]]:
+        return [
+            (r.mutant.id, re.sub(r"0x[0-9a-f]+|[\d.]+ ?s\b", "*", r.detail)) for r in report.results
+        ]
+
+    assert reasons(forked) == reasons(fresh)
+
+
+def test_a_page_whose_inputs_did_not_change_is_not_run_again(repo, tmp_path, monkeypatch):
+    page = repo.page("how-to/status.md", WEAK)
+    cache = tmp_path / "cache"
+    first = mutants.run(repo.root, [page], cache=cache)
+    assert first.ok is False and len(list(cache.iterdir())) == 1
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("a kept page was run")
+
+    monkeypatch.setattr(runner, "run_page", no_run)
+    again = mutants.run(repo.root, [page], cache=cache)
+    assert by_id(again) == by_id(first)
+    assert [r.detail for r in again.results] == [r.detail for r in first.results]
+    said, said_first = again.markdown(), first.markdown()  # but for the time taken
+    assert said.rstrip().rsplit("\n", 1)[0] == said_first.rstrip().rsplit("\n", 1)[0]
+
+    monkeypatch.undo()  # any change to what a verdict depends on runs the page again
+    repo.page("how-to/status.md", WEAK + "\nMore prose.\n")
+    ran: list[str] = []
+    real = runner.run_page
+    monkeypatch.setattr(runner, "run_page", lambda *a, **k: ran.append(a[0]) or real(*a, **k))
+    changed = mutants.run(repo.root, [page], cache=cache)
+    assert ran and by_id(changed) == by_id(first)
+    ran.clear()
+    mutants.run(repo.root, [page], cache=cache, timeout=60)  # another time limit
+    assert ran
+
+
+def test_a_page_with_an_error_is_not_kept(repo, tmp_path, monkeypatch):
+    page = repo.page("how-to/status.md", CODE)
+    cache = tmp_path / "cache"
+    real = runner.verdict
+
+    def one_error(returncode, output):
+        found = real(returncode, output)
+        return runner.Verdict(mutants.Status.ERROR, "odd") if found.status == "killed" else found
+
+    monkeypatch.setattr(runner, "verdict", one_error)
+    report = mutants.run(repo.root, [page], cache=cache)
+    assert "error" in by_id(report).values()
+    assert not cache.exists() or list(cache.iterdir()) == []

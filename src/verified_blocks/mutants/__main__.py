@@ -37,6 +37,17 @@ def main(argv: list[str] | None = None) -> int:
         "--equivalent", type=Path, help=f"reviewed list (default: ROOT/{EQUIVALENT.as_posix()})"
     )
     parser.add_argument("--list", action="store_true", help="list the mutants, run none")
+    parser.add_argument(
+        "--fresh-interpreter",
+        action="store_true",
+        help="start a new interpreter for each run, instead of forking one that imported "
+        "pytest once (slower; the same verdicts)",
+    )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="run every page, even one whose verdicts are kept in OUT/mutants-cache",
+    )
     args = parser.parse_args(argv)
     root = args.root.resolve()
     pages = [Path(p).as_posix() for p in args.pages] or [
@@ -56,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
             for mutant in mutants_of(root, page, read_page(root / page, page)):
                 print(mutant.id)
         return 0
+    out = args.out or root / "_build"
     report = run(
         root,
         pages,
@@ -63,9 +75,10 @@ def main(argv: list[str] | None = None) -> int:
         timeout=args.timeout,
         equivalents=equivalents,
         every_page=not args.pages,
+        fresh_interpreter=args.fresh_interpreter,
+        cache=None if args.no_cache else out / "mutants-cache",
         progress=lambda line: print(line, flush=True),
     )
-    out = args.out or root / "_build"
     out.mkdir(parents=True, exist_ok=True)
     (out / "mutants.json").write_text(json.dumps(report.to_json(), indent=1) + "\n", "utf-8")
     text = report.markdown()

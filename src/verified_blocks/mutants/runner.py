@@ -19,13 +19,18 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
 from typing import NamedTuple
 
 from .. import extract
 from ..spec import Block, BlockError
+from .cache import key as cache_key
+from .cache import load as load_cached
+from .cache import save as save_cached
 from .collect import mutants_of
 from .equivalents import Equivalent, match_equivalents
+from .forkserver import OUTPUT, Servers
 from .model import Mutant, Result, Status
 from .report import Report
 from .text import short
@@ -60,12 +65,17 @@ def run(
     timeout: float = 120,
     equivalents: list[Equivalent] | None = None,
     every_page: bool = False,
+    fresh_interpreter: bool = False,
+    cache: Path | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Report:
     """Run every mutant of ``pages`` (paths relative to ``root``).
 
     ``every_page``: ``pages`` is the whole guide, so an equivalent entry for any other page
-    is stale.
+    is stale. Each run is a forked child of a fork server (:mod:`.forkserver`), or, with
+    ``fresh_interpreter`` (or where there is no ``fork``), a new interpreter. With
+    ``cache`` (a folder), a page whose inputs did not change since it was kept there is
+    not run again (:mod:`.cache`).
     """
     started = time.monotonic()
     equivalents = equivalents or []
@@ -73,11 +83,29 @@ def run(
 
     read = {page: read_page(root / page, page) for page in pages}
     configuration = extract.read_pytest_ini(root)
+    forked = not fresh_interpreter and hasattr(os, "fork")
     baseline_errors: dict[str, str] = {}
+    results: list[Result] = []
+    digests: dict[str, str] = {}
+    for page, blocks in list(read.items()):
+        if cache is None or not blocks:
+            continue
+        digests[page] = cache_key(
+            (root / page).read_text(encoding="utf-8"), configuration, timeout, forked
+        )
+        kept = load_cached(cache, page, digests[page], mutants_of(root, page, blocks))
+        if kept is not None:
+            results += kept
+            del read[page]
+            if progress:
+                progress(f"{'cached':>10}  {page}: {len(kept)} mutants, as last run")
     work: list[_Job] = []
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
+    with (
+        Servers(jobs, run_env()) if forked and any(read.values()) else nullcontext(None) as servers,
+        ThreadPoolExecutor(max_workers=jobs) as pool,
+    ):
         baselines = {
-            page: pool.submit(run_page, page, blocks, timeout, configuration)
+            page: pool.submit(run_page, page, blocks, timeout, configuration, servers)
             for page, blocks in read.items()
             if blocks
         }
@@ -96,23 +124,34 @@ def run(
 
         def one(job: _Job) -> Result:
             mutant = job.mutant
-            status, detail, _ = run_page(mutant.page, job.blocks, job.limit, configuration)
+            status, detail, _ = run_page(mutant.page, job.blocks, job.limit, configuration, servers)
             if progress:
                 listed = status is Status.SURVIVED and any(e.names(mutant) for e in equivalents)
                 shown = Status.EQUIVALENT if listed else status
                 progress(f"{shown.value:>10}  {mutant.id}")
             return Result(mutant, status, detail)
 
-        results = list(pool.map(one, work))
-    stale, moved = match_equivalents(results, equivalents, read, set(baseline_errors), every_page)
+        ran = list(pool.map(one, work))
+    if cache is not None:
+        for page in set(baselines) - set(baseline_errors):
+            save_cached(cache, page, digests[page], [r for r in ran if r.mutant.page == page])
+    results += ran
+    stale, moved = match_equivalents(results, equivalents, pages, set(baseline_errors), every_page)
     return Report(results, baseline_errors, stale, time.monotonic() - started, moved)
 
 
-def run_page(page: str, blocks: list[Block], timeout: float, configuration: str) -> Run:
+def run_page(
+    page: str,
+    blocks: list[Block],
+    timeout: float,
+    configuration: str,
+    servers: Servers | None = None,
+) -> Run:
     """Run one page's examples in a temporary copy, under ``configuration`` (the examples'
-    pytest.ini): its verdict, and the seconds it took."""
+    pytest.ini), in a new interpreter or, with ``servers``, a forked one: its verdict, and
+    the seconds it took."""
     started = time.monotonic()
-    status, detail = _run_page(page, blocks, timeout, configuration)
+    status, detail = _run_page(page, blocks, timeout, configuration, servers)
     return Run(status, detail, time.monotonic() - started)
 
 
@@ -124,56 +163,65 @@ def _write_page(where: Path, page: str, blocks: list[Block], configuration: str)
     return extract.folder_of(page)
 
 
-def _run_page(page: str, blocks: list[Block], timeout: float, configuration: str) -> Verdict:
+def _run_page(
+    page: str, blocks: list[Block], timeout: float, configuration: str, servers: Servers | None
+) -> Verdict:
     with tempfile.TemporaryDirectory(prefix="mutant-") as tmp:
         where = Path(tmp)
         try:
             folder = _write_page(where, page, blocks, configuration)
         except (BlockError, extract.ExtractError) as error:
             return Verdict(Status.ERROR, f"the mutated page does not extract: {error}")
-        command = [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-c",
-            "examples/pytest.ini",
-            f"examples/{folder}",
-            "-x",
-            "-q",
-            "--no-header",
-            "-p",
-            "no:cacheprovider",
+        args = [
+            *("-c", "examples/pytest.ini", f"examples/{folder}", "-x", "-q", "--no-header"),
+            *("-p", "no:cacheprovider"),
             # Its own temporary folder: mutants run side by side, and pytest's cleanup of
             # a shared /tmp/pytest-of-<user> can fail one run with another's leftovers.
             f"--basetemp={where / 'pytest-tmp'}",
             # A mutant that makes a block hang fails at the block's page line, well
             # before this run's own limit stops it with no line to show.
-            "-o",
-            f"blocks_timeout={timeout / 2:g}",
+            *("-o", f"blocks_timeout={timeout / 2:g}"),
         ]
-        # Plain text whatever the terminal: the verdict reads pytest's lines, and
-        # FORCE_COLOR or PY_COLORS=1 (set on some CI machines) would colour them.
-        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PY_COLORS": "0"}
-        # A session of its own, so a run that hangs is stopped with everything it started
-        # (pytester's and the console blocks' own pytest processes).
-        process = subprocess.Popen(
-            command,
-            cwd=where,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        # The runner's own limit, whatever the plugin does about a block that hangs: a
-        # run can hang where no block runs (at collection, at exit), and still end here.
-        try:
-            out, _ = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.communicate()
+        if servers is None:
+            returncode, out = _fresh_interpreter(args, where, timeout)
+        else:
+            returncode = servers.run(args, where, run_env(), timeout)
+            out = (where / OUTPUT).read_text(encoding="utf-8", errors="replace")
+        if returncode is None:
             return Verdict(Status.KILLED, f"timed out after {timeout:.0f} s (the run hangs)")
-        return verdict(process.returncode, out.strip().splitlines())
+        return verdict(returncode, out.strip().splitlines())
+
+
+def run_env() -> dict[str, str]:
+    """The environment of every run: plain text whatever the terminal (the verdict reads
+    pytest's lines, and FORCE_COLOR or PY_COLORS=1, set on some CI machines, would colour
+    them), and no bytecode written into the temporary copies."""
+    return {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PY_COLORS": "0"}
+
+
+def _fresh_interpreter(args: list[str], where: Path, timeout: float) -> tuple[int | None, str]:
+    """``python -m pytest ARGS`` in ``where``: its exit status (None: it ran past
+    ``timeout`` and was stopped) and its output."""
+    # A session of its own, so a run that hangs is stopped with everything it started
+    # (pytester's and the console blocks' own pytest processes).
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest", *args],
+        cwd=where,
+        env=run_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    # The runner's own limit, whatever the plugin does about a block that hangs: a
+    # run can hang where no block runs (at collection, at exit), and still end here.
+    try:
+        out, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        return None, ""
+    return process.returncode, out
 
 
 _FAILED = re.compile(r"^(E\s+\S.*|docs/\S+:\d+.*|FAILED .*|ERROR .*)$")

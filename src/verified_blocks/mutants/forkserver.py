@@ -1,0 +1,246 @@
+"""A fork server: pytest runs in forked children of a process that imported it once.
+
+A run of a mutated page spends most of its time starting: the interpreter, pytest, its
+plugins, pytest-asyncio and the libraries the examples import. The server (``python -m
+verified_blocks.mutants.forkserver``, one per job, single-threaded, so that forking it is
+safe) imports what a pytest run imports once (:func:`startup_modules`, found by a probe
+run), then for each request forks a child that runs ``pytest.main`` as ``python -m pytest``
+would run it from the request's directory: in a session of its own (so that a run that
+hangs is stopped with everything it started), output to a file, stdin from ``/dev/null``,
+signal handlers at their defaults, and an ordinary interpreter exit.
+
+Nothing of a run reaches the server: each child is a copy of the server as it was before
+any run. The runner compares the two ways on a page (``--fresh-interpreter``, and
+tests/toolchain/test_mutants.py): the same verdict for every mutant.
+
+The protocol, one JSON object a line: the runner writes ``{"cwd", "args", "output",
+"env"}``; the server answers ``{"pid"}`` once the child runs, then ``{"status"}``, the
+child's exit status (negative: the signal that ended it).
+
+POSIX only (``os.fork``); elsewhere the runner starts a new interpreter per run.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import queue
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import TracebackType
+
+#: Imported beside what the probe finds: what the examples themselves import.
+ALWAYS = ("asyncio", "unittest.mock", "aiohttp")
+
+_PROBE = """
+import json, sys
+import pytest
+pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider", sys.argv[1]])
+print(json.dumps(list(sys.modules)))
+"""
+
+
+def _rewritten() -> set[str]:
+    """Top-level modules pytest rewrites the asserts of, so that must not be imported first:
+    every module of a distribution with a pytest plugin (entry point ``pytest11``), and this
+    toolchain (``pytest_plugins`` in the examples' conftest.py)."""
+    from importlib import metadata
+
+    plugins = {ep.dist.name for ep in metadata.entry_points(group="pytest11") if ep.dist}
+    tops = {"verified_blocks", "conftest"}
+    for top, dists in metadata.packages_distributions().items():
+        if plugins & set(dists):
+            tops.add(top)
+    return tops
+
+
+def startup_modules(env: dict[str, str]) -> list[str]:
+    """What a pytest run that collects nothing imports, and :data:`ALWAYS`, but no module
+    pytest would rewrite (:func:`_rewritten`), in the order they were first imported: a
+    module imported out of its order can be a different one (``_asyncio`` imported before
+    ``asyncio`` keeps its own list of tasks, and ``asyncio.all_tasks()`` finds none)."""
+    with tempfile.TemporaryDirectory(prefix="mutants-probe-") as empty:
+        probe = subprocess.run(
+            [sys.executable, "-c", _PROBE, empty],
+            cwd=empty,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    last = probe.stdout.strip().splitlines()[-1:] or ["[]"]
+    try:
+        found: list[str] = json.loads(last[0])
+    except json.JSONDecodeError:
+        found = []
+    rewritten = _rewritten()
+    ordered = dict.fromkeys([*found, *ALWAYS])
+    return [n for n in ordered if n != "__main__" and n.split(".")[0] not in rewritten]
+
+
+def _preload(names: list[str]) -> None:
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - a module that does not import here is not needed
+            continue
+
+
+def _child(request: dict[str, object]) -> None:
+    """In the forked child: become ``python -m pytest ARGS`` run in ``cwd``; never returns."""
+    os.setsid()
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGPIPE):
+        signal.signal(number, signal.SIG_DFL)
+    cwd = str(request["cwd"])
+    os.chdir(cwd)
+    env = request["env"]
+    assert isinstance(env, dict)
+    os.environ.clear()
+    os.environ.update(env)
+    output = os.open(str(request["output"]), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(output, 1)
+    os.dup2(output, 2)
+    os.close(null)
+    os.close(output)
+    # as `python -m pytest` from cwd: the directory first on sys.path, pytest's argv
+    sys.path[0] = cwd
+    args = request["args"]
+    assert isinstance(args, list)
+    sys.argv = [sys.argv[0], *map(str, args)]
+    import pytest
+
+    code = 1
+    try:
+        code = int(pytest.main([str(a) for a in args]))
+    finally:
+        sys.exit(code)
+
+
+def serve(modules: list[str]) -> None:
+    """Import ``modules``, then answer requests on stdin until it closes."""
+    _preload(modules)
+    answer = sys.stdout
+    print(json.dumps({"ready": len(modules)}), file=answer, flush=True)
+    for line in sys.stdin:
+        request = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            _child(request)
+        print(json.dumps({"pid": pid}), file=answer, flush=True)
+        _, status = os.waitpid(pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+        print(json.dumps({"status": code}), file=answer, flush=True)
+
+
+class ServerGone(RuntimeError):
+    """The server stopped answering: it, not a run, failed."""
+
+
+class _Server:
+    """One server process, and the runner's end of its pipes."""
+
+    def __init__(self, modules: list[str], env: dict[str, str]) -> None:
+        self._process = subprocess.Popen(
+            # -c, not -m: running a module of an imported package warns (runpy)
+            [
+                sys.executable,
+                "-c",
+                f"import {__name__} as s, sys; s.serve(s.json.loads(sys.argv[1]))",
+            ]
+            + [json.dumps(modules)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+        self._buffer = b""
+        self._answer(timeout=300)  # {"ready": n}: the imports are done
+
+    def run(self, args: list[str], cwd: Path, env: dict[str, str], timeout: float) -> int | None:
+        """The exit status of ``pytest ARGS`` run in ``cwd`` (output in ``cwd/output.txt``),
+        or None when it ran past ``timeout`` seconds and was stopped."""
+        request = {"cwd": str(cwd), "args": args, "output": str(cwd / OUTPUT), "env": env}
+        assert self._process.stdin is not None
+        self._process.stdin.write((json.dumps(request) + "\n").encode())
+        self._process.stdin.flush()
+        pid = int(str(self._answer(timeout=60)["pid"]))
+        try:
+            return int(str(self._answer(timeout=timeout)["status"]))
+        except TimeoutError:
+            os.killpg(pid, signal.SIGKILL)  # the child's session: everything it started
+            self._answer(timeout=60)
+            return None
+
+    def _answer(self, timeout: float) -> dict[str, object]:
+        assert self._process.stdout is not None
+        fd = self._process.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            if select.select([fd], [], [], remaining)[0]:
+                chunk = os.read(fd, 4096)
+                if not chunk:
+                    code = self._process.wait()
+                    raise ServerGone(f"the mutants' fork server exited ({code})")
+                self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        answer: dict[str, object] = json.loads(line)
+        return answer
+
+    def close(self) -> None:
+        """Stop the server (it ends when its stdin does) and close the pipes."""
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self._process.stdin.close()
+        try:
+            self._process.wait(timeout=60)
+        finally:
+            self._process.stdout.close()
+
+
+#: The file a run's output goes to, in the run's directory.
+OUTPUT = "pytest-output.txt"
+
+
+class Servers:
+    """``count`` fork servers, each lent to one run at a time (a job of the runner)."""
+
+    def __init__(self, count: int, env: dict[str, str]) -> None:
+        modules = startup_modules(env)
+        self._idle: queue.Queue[_Server] = queue.Queue()
+        self._all = [_Server(modules, env) for _ in range(count)]
+        for server in self._all:
+            self._idle.put(server)
+
+    def run(self, args: list[str], cwd: Path, env: dict[str, str], timeout: float) -> int | None:
+        """As :meth:`_Server.run`, on the first idle server."""
+        server = self._idle.get()
+        try:
+            return server.run(args, cwd, env, timeout)
+        finally:
+            self._idle.put(server)
+
+    def __enter__(self) -> Servers:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        for server in self._all:
+            server.close()
+
+
+if __name__ == "__main__":
+    serve(json.loads(sys.argv[1]) if len(sys.argv) > 1 else [])

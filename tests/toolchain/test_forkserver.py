@@ -1,0 +1,107 @@
+"""A forked run is a `python -m pytest` run: what the examples can see of the process is the
+same, only the imports were done before (verified_blocks.mutants.forkserver)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from verified_blocks.mutants.forkserver import OUTPUT, Servers, startup_modules
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX only")
+
+#: A test that writes what it sees of its process to seen.json.
+SEEN = """
+import asyncio, json, os, sys, warnings
+
+def test_seen():
+    async def wait(queue):
+        await queue.get()
+
+    async def main():
+        task = asyncio.create_task(wait(asyncio.Queue()))
+        await asyncio.sleep(0)
+        tasks = len(asyncio.all_tasks())
+        task.cancel()
+        return tasks
+
+    seen = {
+        "path0": sys.path[0],
+        "cwd": os.getcwd(),
+        "argv": sys.argv[1:],
+        "marker": os.environ.get("FORK_MARKER"),
+        "stdin": os.read(0, 100).decode(),  # /dev/null, not the server's pipe
+        "tasks": asyncio.run(main()),
+        "session": os.getsid(0) == os.getpid(),
+    }
+    with open("seen.json", "w") as f:
+        json.dump(seen, f)
+"""
+
+
+@pytest.fixture(scope="module")
+def servers():
+    with Servers(1, dict(os.environ)) as started:
+        yield started
+
+
+def _run(servers: Servers, where: Path, *args: str, timeout: float = 60) -> int | None:
+    (where / "pytest.ini").write_text(
+        "[pytest]\nasyncio_default_fixture_loop_scope = function\nfilterwarnings = error\n"
+    )
+    env = {**os.environ, "FORK_MARKER": str(where), "PY_COLORS": "0"}
+    return servers.run(["-p", "no:cacheprovider", *args], where, env, timeout)
+
+
+def test_a_forked_run_sees_what_a_new_interpreter_would(servers, tmp_path):
+    (tmp_path / "test_seen.py").write_text(SEEN, encoding="utf-8")
+
+    assert _run(servers, tmp_path, "test_seen.py") == 0, (tmp_path / OUTPUT).read_text()
+
+    seen = json.loads((tmp_path / "seen.json").read_text(encoding="utf-8"))
+    assert seen == {
+        "path0": str(tmp_path),
+        "cwd": str(tmp_path),
+        "argv": ["-p", "no:cacheprovider", "test_seen.py"],
+        "marker": str(tmp_path),
+        "stdin": "",
+        "tasks": 2,  # the loop's tasks are asyncio's own list (imports in their order)
+        "session": True,  # its own session: stopping it stops what it started
+    }
+
+
+def test_a_forked_run_reports_failure_and_output(servers, tmp_path):
+    (tmp_path / "test_fails.py").write_text("def test_no():\n    assert 1 == 2\n")
+
+    assert _run(servers, tmp_path, "test_fails.py") == 1
+
+    assert "1 failed" in (tmp_path / OUTPUT).read_text(encoding="utf-8")
+
+
+def test_a_run_past_its_time_is_stopped_and_the_server_serves_on(servers, tmp_path):
+    (tmp_path / "test_sleeps.py").write_text(
+        "import subprocess, sys, time\n\n"
+        "def test_sleeps():\n"
+        "    subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        "    time.sleep(60)\n",
+        encoding="utf-8",
+    )
+    assert _run(servers, tmp_path, "test_sleeps.py", timeout=2) is None
+
+    (tmp_path / "test_ok.py").write_text("def test_ok():\n    pass\n", encoding="utf-8")
+    assert _run(servers, tmp_path, "test_ok.py") == 0
+
+
+def test_no_module_pytest_rewrites_is_imported_before_a_run():
+    """A plugin imported before pytest starts warns that its asserts cannot be rewritten
+    (an error under the examples' filterwarnings = error)."""
+    modules = startup_modules(dict(os.environ))
+    assert "asyncio" in modules and "_pytest.config" in modules
+    tops = {name.split(".")[0] for name in modules}
+    assert not tops & {"pytest_asyncio", "pytest_mock", "anyio", "verified_blocks"}
+    # as Python imported them: asyncio (a module of it) before its C part
+    first = min(i for i, n in enumerate(modules) if n.split(".")[0] == "asyncio")
+    assert first < modules.index("_asyncio")
