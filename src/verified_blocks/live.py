@@ -59,10 +59,23 @@ def recorded_blocks(report: ReportData | None) -> Blocks:
     return recorded
 
 
-def changed_pages(current: Blocks, report: ReportData | None) -> list[str]:
-    """The pages whose blocks are not those ``report`` recorded: edited, added or never run."""
+def changed_pages(current: Blocks, report: ReportData | None, ran: Blocks) -> list[str]:
+    """The pages whose blocks are neither those ``report`` recorded nor those the live step
+    last ran (``ran``: a block that no run records, such as a page's ``pytest.ini``, would
+    otherwise make its page run at every save)."""
     recorded = recorded_blocks(report)
-    return sorted(p for p, blocks in current.items() if blocks and recorded.get(p) != blocks)
+    return sorted(
+        p for p, blocks in current.items() if blocks and blocks not in (recorded.get(p), ran.get(p))
+    )
+
+
+def _load_ran(path: Path) -> Blocks:
+    data = _load(path) or {}
+    return {page: {(line, fp) for line, fp in blocks} for page, blocks in data.items()}
+
+
+def _save_ran(path: Path, ran: Blocks) -> None:
+    _write(path, {page: sorted(blocks) for page, blocks in sorted(ran.items())})
 
 
 def merge(base: ReportData | None, run: ReportData, pages: list[str]) -> ReportData:
@@ -126,7 +139,13 @@ def sync_reports(reports: Path, live: Path, python: str = VERSION) -> ReportData
 def verify(root: Path, reports: Path, live: Path, python: str = VERSION) -> list[str]:
     """Steps 2 to 4 of the module's docstring: the pages run again."""
     mine = sync_reports(reports, live, python)
-    pages = changed_pages(current_blocks(root), mine)
+    current = current_blocks(root)
+    # beside the reports, not among them: Sphinx reads every *.json of that folder
+    state = live.with_name(f"{live.name}-ran-{python}.json")
+    base = reports / f"{python}.json"
+    copied = base.is_file() and base.read_bytes() == (live / f"{python}.json").read_bytes()
+    ran = _load_ran(state) if mine is not None and not copied else {}  # a new full run
+    pages = changed_pages(current, mine, ran)
     if not pages:
         print("live: no page's blocks changed; nothing to run")
         return []
@@ -139,6 +158,7 @@ def verify(root: Path, reports: Path, live: Path, python: str = VERSION) -> list
         print(f"live: pytest exited with {code} and wrote no report; badges left as they were")
         return pages
     _write(live / f"{python}.json", merge(mine, run, pages))
+    _save_ran(state, {**ran, **{page: current[page] for page in pages}})
     failed = sorted({r["page"] for r in run["blocks"] if r["outcome"] == "failed"})
     print(f"live: {len(pages)} page(s) run, failing: {', '.join(failed) or 'none'}")
     return pages
