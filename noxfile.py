@@ -300,19 +300,18 @@ SITE = "_build/html"
 
 @nox.session(name="docs-live", python=DOCS_PYTHON, default=False)
 def docs_live(session: nox.Session) -> None:
-    """Serve the site on http://127.0.0.1:8000 and rebuild it when a page changes."""
-    _install(session, "docs", extras=("sphinx",))
+    """Serve the site on http://127.0.0.1:8000 and rebuild it when a page changes.
+
+    Before each rebuild, the pages whose blocks changed are extracted and their examples run
+    on this Python (verified_blocks/live.py), so their badges say what that run found; the
+    other pages keep the badges of _build/reports (copied with them into _build/live-reports).
+    """
+    _install(session, "docs", "examples", extras=("sphinx",))
     session.run(
-        "sphinx-autobuild",
-        "-n",
-        "--keep-going",
-        "-c",
-        ".",
-        "--watch",
-        "src",
-        "docs",
-        "_build/html-live",
-        *session.posargs,
+        *("sphinx-autobuild", "-n", "--keep-going", "-c", ".", "--watch", "src"),
+        *("--pre-build", "python -m verified_blocks.live"),
+        *("-D", "verified_blocks_reports=_build/live-reports"),
+        *("docs", "_build/html-live", *session.posargs),
     )
 
 

@@ -11,6 +11,8 @@ One module, one job:
   sessions), ``pycon``; ``lines`` finds a page's lines in a run's output; ``deadline`` fails a
   block that hangs; ``run_state`` is what the checks share; ``blocks_report`` writes what ran.
 - ``sphinx``: the Sphinx extension (directive, tables, take-home bundles, search, paste box).
+- ``live``: the live preview's step before each rebuild (``nox -s docs-live``): the pages
+  whose blocks changed run again, and their badges say what that run found.
 - ``llms``: the whole built site as one text file (``llms-full.txt``), for AI assistants.
 - ``page_coverage`` and ``mutants``: the checks that a page's blocks test what they claim.
 

@@ -334,6 +334,9 @@ def pytest_runtest_makereport(
             report.sections.append(("page", f"this test is shown on the page at {where}"))
             crash = getattr(report.longrepr, "reprcrash", None)
             if crash is not None:
+                # the report's "observed": pytest's failing line, as the badge shows it
+                if crash.message and not state.observed.get(f.path):
+                    state.observed[f.path] = crash.message.splitlines()[0]
                 crash.message = f"{where}: {crash.message}"
     if report.when == "call" or (report.when == "setup" and not report.passed):
         line = item.location[1] + 1 if item.location[1] is not None else None

@@ -209,6 +209,20 @@ def test_a_new_report_updates_the_badge_of_a_page_that_did_not_change(site):
     assert _badge(_example(app)) == "Fails as shown on Python 3.10–3.15."
 
 
+def test_a_report_that_changed_one_pages_records_makes_only_that_page_read_again(site):
+    """As the live preview's run of one page does; a new provenance would read every page."""
+    site.reports(PAGE)
+    site.page("index.md", PAGE)
+    site.page("other.md", "---\norphan: true\n---\n" + PAGE)
+    site.build()
+
+    site.reports(PAGE, outcome_314="failed")
+    app = site.build()
+
+    assert site.read == ["index"]
+    assert _badge(_example(app)).startswith("Did not behave as shown on Python 3.14.")
+
+
 TABLES = (
     PAGE + "\n## Tables\n\n```{verified-errors} matrix\n```\n\n```{verified-errors} index\n```\n"
 )
@@ -371,6 +385,7 @@ def test_a_publish_build_names_each_block_that_did_not_behave_as_shown(site):
 
     assert _refused(site) == [
         "docs/index.md:3: ERROR: the badge would say: Did not behave as shown on Python 3.14."
+        " On 3.14: TypeError: something else."
     ]
 
 

@@ -11,8 +11,10 @@ had (:meth:`VerifiedDomain.clear_doc`). Kept per document:
 
 Kept for the whole site, from one build to the next:
 
-- ``inputs``: a stamp of the reports and bundles the pages were last rendered with, so that
-  a new report or a changed ``examples/`` makes every page with blocks outdated;
+- ``inputs``: a stamp of the reports' provenance, and one per page of its records and its
+  bundle, as the pages were last rendered: a page whose records or bundle changed is
+  outdated (the live preview changes one page's records), and when the provenance did
+  (a new run), every page with blocks is;
 - ``catalog``: a stamp of the errors the generated tables were last made from;
 - ``shown``: each page's errors (or its bad block's, as page, line and message: a
   ``BlockError`` does not unpickle) with a digest of its text, so that only a page whose
@@ -96,6 +98,8 @@ class VerifiedDomain(Domain):
         self.bundles: dict[str, Bundle] = {}
         #: whether this build's inputs differ from those the pages were rendered with
         self.stale = False
+        #: the pages (``docs/x.md``) whose own inputs changed; None: every page's may have
+        self.stale_pages: set[str] | None = None
 
     @property
     def skipped(self) -> dict[str, list[tuple[str, str]]]:
@@ -152,16 +156,27 @@ class VerifiedDomain(Domain):
     def begin_build(
         self, reports: Reports, provenance: Provenance, bundles: dict[str, Bundle]
     ) -> None:
-        """Take this build's inputs, and note whether they changed since the last build."""
-        stamp = json.dumps(
-            [
-                sorted((f"{k[0]}:{k[1]}", v) for k, v in reports.items()),
-                provenance,
-                sorted((page, b.command, b.mistakes, b.newer) for page, b in bundles.items()),
-            ],
-            sort_keys=True,
-        )
-        self.stale = self.data["inputs"] != stamp
+        """Take this build's inputs, and note which pages' inputs changed since the last build."""
+        by_page: dict[str, list[tuple[int, list[Report]]]] = {}
+        for (page, line), runs in sorted(reports.items()):
+            by_page.setdefault(page, []).append((line, runs))
+        stamps = {
+            page: json.dumps(
+                [by_page.get(page), [(b.command, b.mistakes, b.newer) for b in [bundles[page]]]]
+                if page in bundles
+                else [by_page.get(page)],
+                sort_keys=True,
+            )
+            for page in sorted(by_page.keys() | bundles.keys())
+        }
+        stamp = {"site": json.dumps(provenance, sort_keys=True), "pages": stamps}
+        before = self.data["inputs"]
+        if not isinstance(before, dict) or before["site"] != stamp["site"]:
+            self.stale_pages = None
+        else:
+            pages = stamps.keys() | before["pages"].keys()
+            self.stale_pages = {p for p in pages if stamps.get(p) != before["pages"].get(p)}
+        self.stale = self.stale_pages is None or bool(self.stale_pages)
         self.data["inputs"] = stamp
         self.reports = reports
         self.provenance = provenance
@@ -207,10 +222,14 @@ def verified_domain(env: BuildEnvironment) -> VerifiedDomain:
 def _outdated(
     app: Sphinx, env: BuildEnvironment, added: Set[str], changed: Set[str], removed: Set[str]
 ) -> list[str]:
-    """Badges and the take-home section are part of each page: when the reports or the
-    bundles changed, every page with blocks is outdated."""
+    """Badges and the take-home section are part of each page: a page whose records or
+    bundle changed is outdated; every page with blocks when the reports' provenance did."""
     domain = verified_domain(env)
-    return sorted(domain.pages - removed) if domain.stale else []
+    if domain.stale_pages is None:
+        return sorted(domain.pages - removed)
+    root = Path(app.config.verified_blocks_root)
+    docnames = {env.path2doc(str(root / page)) for page in domain.stale_pages}
+    return sorted((domain.pages & {d for d in docnames if d is not None}) - removed)
 
 
 def setup(app: Sphinx) -> None:

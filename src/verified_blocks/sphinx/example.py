@@ -3,7 +3,8 @@
 - ```` ```{example} client.py ```` renders the code with its file name as the
   caption, then what running it does (the error per Python version, in tabs;
   pytest's outcome; the printed output), then a badge from the latest examples
-  report: verified on which Python versions, or "not verified in this build", and a
+  report: verified on which Python versions (or on which it did not behave as shown, and
+  what that run saw instead), or "not verified in this build", and a
   short line of what ran it (exact Pythons, packages, commit, date: ``provenance.py``).
 - A plain ```` ```python ```` (``pycon``, ``console``…) fence is a build error.
 - At the end of a build, the blocks that are not run are listed with reasons.
@@ -31,7 +32,7 @@ from ..spec import (
     version_key,
     version_label,
 )
-from .domain import Reports, verified_domain
+from .domain import Report, Reports, verified_domain
 from .provenance import provenance_line, provenance_reference
 from .search import index_entries
 
@@ -186,11 +187,26 @@ def badge(reports: Reports, block: Block) -> tuple[str, str]:
     missing = [v for v in block.versions if v not in passed and v not in failed]
     verb = "Fails as shown" if block.raises or block.outcome else "Verified"
     if failed:
-        return "failed", f"Did not behave as shown on Python {versions_text(failed)}."
+        text = f"Did not behave as shown on Python {versions_text(failed)}."
+        return "failed", text + _observed(runs)
     text = f"{verb} on Python {versions_text(passed)}" if passed else "Not verified in this build"
     if missing:
         text += f" (not run on {versions_text(missing)})"
     return ("verified" if not missing else "partial"), text + "."
+
+
+def _observed(runs: list[Report]) -> str:
+    """`` On 3.13: <what the run saw>.`` for each failed run that recorded what it saw (the
+    message raised, or pytest's failing line); one sentence for Pythons that saw the same."""
+    seen: dict[str, list[str]] = {}
+    for run in runs:
+        if run["outcome"] == "failed" and run.get("observed"):
+            seen.setdefault(str(run["observed"]).strip(), []).append(run["python"])
+    return "".join(
+        f" On {versions_text(sorted(set(pythons), key=version_key))}: {message}"
+        + ("" if message.endswith(".") else ".")
+        for message, pythons in seen.items()
+    )
 
 
 def ran_on(reports: Reports, block: Block) -> list[str]:
