@@ -3,6 +3,7 @@ agrees with it, names and order."""
 
 from __future__ import annotations
 
+import ast
 import itertools
 import json
 import os
@@ -112,3 +113,34 @@ def test_the_workflow_names_no_python_version() -> None:
     """Every job's Python comes from nox (`3.x` runs nox itself)."""
     text = (ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
     assert re.findall(r"\b3\.\d+\b", text) == []
+
+
+def test_the_one_page_command_is_where_a_writer_looks() -> None:
+    """README's "Adding a page" and the noxfile's list of commands give `nox -s page`."""
+    assert re.search(r"^- page -> ", _nox_list(), re.M)
+    assert "`nox -s page -- docs/<section>/<page>.md`" in _readme_section("Adding a page")
+    noxfile = ast.get_docstring(ast.parse((ROOT / "noxfile.py").read_text(encoding="utf-8")))
+    assert re.search(r"^nox -s page -- docs/\S+\.md +# ", noxfile or "", re.M)
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        ([], "name the pages: nox -s page -- docs/<section>/<page>.md"),
+        (["README.md"], "README.md: not a page"),
+        (["docs/how-to/no-such-page.md"], "docs/how-to/no-such-page.md: no such page"),
+        (["-x", "docs/index.md"], "-x: not a page (pytest options go after a second `--`)"),
+    ],
+)
+def test_the_page_session_refuses_what_is_not_a_page(args: list[str], says: str) -> None:
+    """Before it installs anything (`--no-venv`: the refusal needs no environment)."""
+    run = subprocess.run(
+        [sys.executable, "-m", "nox", "--noxfile", str(ROOT / "noxfile.py"), "--no-venv"]
+        + ["-s", "page", "--", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 1
+    assert f"Session page aborted: {says}" in run.stderr
