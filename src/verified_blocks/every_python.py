@@ -196,13 +196,16 @@ def run(
         ]
         start = time.perf_counter()
         with log.open("w", encoding="utf-8") as output:
-            process = subprocess.Popen(
-                command,
-                cwd=root,
-                env=activated(venv, os.environ),
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
+            try:
+                process = subprocess.Popen(
+                    command,
+                    cwd=root,
+                    env=activated(venv, os.environ),
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                )
+            except OSError as error:  # no such interpreter, or it cannot run here
+                return Outcome(python, -1, {}, [Failure(command[0], f"not started: {error}")])
         started.append(process)
         code = process.wait()
         result = outcome(python, code, log, junit, files)

@@ -99,8 +99,10 @@ def plan(root: Path, pages: list[str]) -> Update:
         raise Refused(
             [f"{examples / manifest.MANIFEST}: error: not found: run `nox -s extract` first"]
         ) from None
-    except ManifestError as error:
-        raise Refused([f"error: {error}"]) from None
+    except (ManifestError, ValueError, KeyError) as error:  # edited by hand, or cut short
+        raise Refused(
+            [f"{examples / manifest.MANIFEST}: error: {error!r}: run `nox -s extract`"]
+        ) from None
     blocks: dict[str, list[Block]] = {}
     errors: list[BlockError] = []
     for page in pages:

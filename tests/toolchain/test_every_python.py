@@ -239,3 +239,15 @@ def test_what_is_not_a_page_is_refused(repo, files, capsys):
 
     assert code == 1
     assert "README.md: error: not a page" in err
+
+
+def test_an_environment_without_its_python_fails_its_line(repo, files, tmp_path, capsys):
+    code = every_python.main(
+        ["--root", str(repo.root), "--out", str(tmp_path), f"--venv=3.99={tmp_path / 'gone'}"]
+        + ["docs/how-to/page.md"]
+    )
+
+    out = capsys.readouterr().out
+    assert code == 1
+    assert f"Python 3.99: failed at {tmp_path / 'gone' / 'bin' / 'python'} (nothing ran)" in out
+    assert "not started: [Errno 2] No such file or directory" in out

@@ -178,3 +178,13 @@ def test_without_a_full_extraction_first_it_says_so(repo, capsys):
 
     assert "not found: run `nox -s extract` first" in capsys.readouterr().err
     assert not (repo.root / "examples").exists()
+
+
+def test_a_manifest_cut_short_is_an_error_not_a_traceback(repo, two_pages, capsys):
+    (repo.root / "examples" / "manifest.json").write_text('{"files": {', encoding="utf-8")
+    before = repo.snapshot()
+
+    assert write_pages(repo, two_pages[0]) == 1
+
+    assert "manifest.json: error: JSONDecodeError(" in capsys.readouterr().err
+    assert repo.snapshot() == before
