@@ -107,12 +107,13 @@ def _failure(case: ElementTree.Element, element: ElementTree.Element, files: Fil
 
 
 def page_line_in(text: str, files: Files) -> str | None:
-    """The page line of the last line of a generated file that ``text`` names, if any."""
+    """The page line (``docs/page.md:LINE``) of the last line of a generated file that
+    ``text`` names, if any."""
     for match in reversed(list(FILE_LINE.finditer(text))):
-        rel, line = match[1], int(match[2])
-        f = files.get(rel)
-        if f is not None and f.locate(line) is not None:
-            return f.where(line)
+        f = files.get(match[1])
+        found = f.locate(int(match[2])) if f is not None else None
+        if f is not None and found is not None:
+            return f"{f.page}:{found[1]}"
     return None
 
 
