@@ -6,9 +6,10 @@
 ``nox -s page`` runs it with the environment of every ``examples-3.X`` session, after
 writing the pages' folders (:mod:`~verified_blocks.extract_pages`). In each environment,
 activated as nox activates it, pytest runs the pages' folders as ``nox -s examples-3.X --
-PAGE`` runs them; all the runs start together. Each writes its output and a JUnit XML
-report (``--out``, ``_build/page/`` by default): the report names each item that failed,
-and the plugin has put the failure's page line at the start of its message.
+PAGE`` runs them, all the runs at once, with pytest's cache off (the runs of one folder
+would all rewrite it; ``--lf`` and ``--ff`` need it). Each writes its output and a JUnit
+XML report (``--out``, ``_build/page/`` by default): the report names each item that
+failed, and the plugin has put the failure's page line at the start of its message.
 
 What it prints is one line per Python (passed, or the page lines that failed), then each
 failure once, with the Pythons it failed on. Exit 1 if any Python failed.
