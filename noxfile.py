@@ -6,6 +6,7 @@ the others (marked `-`) run only when named:
 nox -s docs              # build the site into _build/html
 nox -s publish           # the same, failing unless every badge says verified
 nox -s browser           # Chromium over the built site: links, console, copy, tabs, search
+nox -s page -- docs/how-to/test-error-handling.md            # one page, every Python at once
 nox -s examples-3.12 -- docs/how-to/test-error-handling.md   # one page, one Python
 nox -s bench             # medians and ratios against the budgets, in _build/bench.md
 
@@ -19,6 +20,8 @@ import json
 import os
 import random
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -63,11 +66,15 @@ def _install_tools(session: nox.Session, group: str) -> None:
     _sync(session, f"--only-group={group}")
 
 
-def _sync(session: nox.Session, *args: str) -> None:
+def _sync(session: nox.Session, *args: str, venv: str | None = None) -> None:
+    """`uv sync` the session's environment, or another session's (`venv`)."""
+    venv = venv or session.virtualenv.location
     # --locked: a uv.lock that disagrees with pyproject.toml is an error, never rewritten.
+    # nox names the session's environment in UV_PYTHON and VIRTUAL_ENV too: for another
+    # one, uv would otherwise make it anew with this session's interpreter.
     session.run_install(
         *("uv", "sync", "--locked", "--no-default-groups", *args),
-        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+        env={"UV_PROJECT_ENVIRONMENT": venv, "UV_PYTHON": venv, "VIRTUAL_ENV": venv},
     )
 
 
@@ -151,6 +158,85 @@ def _examples_folder(session: nox.Session, page: str) -> str:
     if not folder.is_dir():
         session.error(f"{page} has no examples ({folder} does not exist; run `nox -s extract`?)")
     return str(folder)
+
+
+@nox.session(python=DOCS_PYTHON, default=False)
+def page(session: nox.Session) -> None:
+    """One page on every Python at once: `-- docs/PAGE.md [more pages] [-- pytest options]`.
+
+    Writes only those pages' folders of examples/, then runs them on every Python of
+    `examples-3.X`, in those sessions' environments (made by nox the first time, synced
+    from uv.lock), all at once; prints per Python `passed` or the page lines that failed.
+    Each run's output is in _build/page/.
+    """
+    split = session.posargs.index("--") if "--" in session.posargs else len(session.posargs)
+    pages, options = session.posargs[:split], session.posargs[split + 1 :]
+    usage = "nox -s page -- docs/<section>/<page>.md [more pages] [-- pytest options]"
+    if not pages:
+        session.error(f"name the pages: {usage}")
+    for arg in pages:  # before any install; verified_blocks.extract_pages checks the rest
+        path = (ROOT / arg).resolve()
+        if arg.startswith("-") or path.suffix != ".md" or not path.is_relative_to(ROOT / "docs"):
+            session.error(f"{arg}: not a page (pytest options go after a second `--`): {usage}")
+        if not path.is_file():
+            session.error(f"{arg}: no such page")
+    _sync_stale(session, {"page": session.virtualenv.location}, "--extra=pages")  # _install's
+    # Bad blocks stop here, at their page line, with examples/ as it was.
+    session.run("python", "-m", "verified_blocks.extract_pages", *pages)
+    venvs = _examples_venvs(session)
+    session.run(
+        *("python", "-m", "verified_blocks.every_python"),
+        *(f"--venv={python}={venv}" for python, venv in venvs.items()),
+        *(*pages, "--", *options),
+    )
+
+
+def _examples_venvs(session: nox.Session) -> dict[str, str]:
+    """The environment of every `examples-3.X` session, by Python, each as that session
+    would leave it: nox makes any that is missing (the first time), the others are synced."""
+    from nox.sessions import _normalize_path  # how nox names a session's environment
+
+    envdir = str(Path(session.virtualenv.location).parent)
+    venvs = {python: _normalize_path(envdir, f"examples-{python}") for python in PYTHONS}
+    missing = [python for python, venv in venvs.items() if not Path(venv, "bin", "python").exists()]
+    if missing:
+        names = [f"examples-{python}" for python in missing]
+        session.log(f"making the environments of {', '.join(names)} (once)")
+        # nox itself, as `nox -s examples-3.X` makes them: its interpreters, its installs.
+        made = subprocess.run(
+            [sys.executable, "-m", "nox", "--noxfile", str(ROOT / "noxfile.py")]
+            + ["--envdir", envdir, "--install-only", "-s", *names],
+            check=False,
+        )
+        if made.returncode != 0:
+            session.error(f"could not make the environments of {', '.join(names)}")
+    present = {f"examples-{p}": venv for p, venv in venvs.items() if p not in missing}
+    _sync_stale(session, present, "--group=examples")
+    return venvs
+
+
+def _sync_stale(session: nox.Session, venvs: dict[str, str], *args: str) -> None:
+    """`_sync` those of `venvs` (by session) that `uv sync` would change, asking all of them
+    at once first (`uv sync --check`, 0.08 s, installing nothing): a sync compiles every
+    installed module again (UV_COMPILE_BYTECODE), 0.4 s an environment with nothing to do."""
+    uv = shutil.which("uv")  # else only nox knows where its uv is: sync them all
+    checks = {
+        name: subprocess.Popen(
+            [uv, "sync", "--locked", "--check", "--no-default-groups", *args],
+            cwd=ROOT,
+            env={**os.environ, "UV_PROJECT_ENVIRONMENT": venv, "UV_PYTHON": venv},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for name, venv in venvs.items()
+        if uv is not None
+    }
+    stale = [name for name in venvs if name not in checks or checks[name].wait() != 0]
+    fresh = [name for name in venvs if name not in stale]
+    if fresh:
+        session.log(f"as uv.lock says already: {', '.join(fresh)}")
+    for name in stale:
+        _sync(session, *args, venv=venvs[name])
 
 
 @nox.session(python=COVERAGE_PYTHON)

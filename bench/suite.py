@@ -685,6 +685,84 @@ def docs(ctx: Context) -> list[Row]:
     ]
 
 
+# -- one page on every Python --------------------------------------------------------------
+
+#: The page of the one-page rows: test modules, one that must fail as shown (run alone by
+#: pytester), scripts, and pycon sessions, one of them from Python 3.11 on.
+ONE_PAGE = "docs/how-to/test-error-handling.md"
+
+
+def one_page(ctx: Context) -> list[Row]:
+    """`nox -s page` against one plain pytest run of the page, and against what it replaces."""
+    from verified_blocks.spec import SUPPORTED_PYTHONS
+
+    # The session writes the page's files; here it must find nothing to write.
+    check = subprocess.run(
+        [ctx.python, "-m", "verified_blocks.extract_pages", "--check", ONE_PAGE],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if check.returncode != 0:
+        raise BenchError(
+            f"examples/ is not what {ONE_PAGE} makes: run `nox -s page -- {ONE_PAGE}` first "
+            f"(the bench never writes examples/):\n{check.stderr}"
+        )
+    folder = f"examples/{extract.folder_of(ONE_PAGE)}"
+    blocks = sum(len(f.placed) for f in _files().values() if f.page == ONE_PAGE)
+    nox = [ctx.python, "-m", "nox", "--noxfile", str(ROOT / "noxfile.py")]
+    # before `nox -s page`: the extractor, then each Python's session, each its own nox
+    before = [[*nox, "-s", "extract"]]
+    before += [[*nox, "-s", f"examples-{p}", "--", ONE_PAGE] for p in SUPPORTED_PYTHONS]
+    commands = {
+        "session": Command(
+            [*nox, "-s", "page", "--", ONE_PAGE],
+            env=_nox_env(),
+            expect=r"every_python: passed on every Python",
+        ),
+        "pytest": Command(
+            [ctx.python, "-m", "pytest", "-c", "examples/pytest.ini", folder], expect=r"\d+ passed"
+        ),
+        "sequential": Command(
+            ["sh", "-c", " && ".join(shlex.join(command) for command in before)],
+            env=_nox_env(),
+            expect=rf"Session examples-{re.escape(SUPPORTED_PYTHONS[-1])} was successful",
+        ),
+    }
+    samples = interleaved(commands, ctx.repeats)
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    pythons = f"{len(SUPPORTED_PYTHONS)} Pythons"
+    cpus = os.cpu_count() or 1
+    # The runs share the CPUs: the session's wall time is at least its CPU time / cpus, and
+    # on an idle machine one pytest run's wall time is about its CPU time.
+    floor = paired_ratio(samples["session"]["cpu"], samples["pytest"]["cpu"]) / cpus
+    return [
+        Row(
+            "page_every_python",
+            f"`nox -s page -- {ONE_PAGE}` ({blocks} blocks) on {pythons} at once vs one plain "
+            f"pytest run of its folder on Python {version}",
+            _both(samples, "session"),
+            f"pytest {_both(samples, 'pytest')}",
+            **_ratio(samples, "session", "pytest", "wall"),
+            budget=("<=", 3.0),
+            note=f"the session: nox's start, the page's environment and the {pythons}' "
+            "checked against uv.lock, the page's files written, one pytest per Python, "
+            f"started together. They share {cpus} CPUs: even on an idle machine the ratio "
+            f"cannot be below the CPU ratio / {cpus}, {floor:.2f} here",
+        ),
+        Row(
+            "page_vs_sequential",
+            f"The same vs what it replaces: `nox -s extract`, then `nox -s examples-3.X -- "
+            f"{ONE_PAGE}` for each of the {pythons}, one after another",
+            _both(samples, "session"),
+            f"one after another {_both(samples, 'sequential')}",
+            **_ratio(samples, "session", "sequential", "wall"),
+            note="each of the seven nox runs pays nox's start and its installs' check; the "
+            "extractor reads every page",
+        ),
+    ]
+
+
 # -- a full nox run -------------------------------------------------------------------------
 
 _SESSION_START = re.compile(r"^nox > Running session (\S+)")
@@ -813,6 +891,7 @@ MEASUREMENTS: dict[str, Callable[[Context], list[Row]]] = {
     "instructions": instructions,
     "loop-clock": loop_clock,
     "docs": docs,
+    "page": one_page,
     "nox": full_nox,
 }
 

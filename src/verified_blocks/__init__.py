@@ -6,6 +6,8 @@ One module, one job:
 - ``pages``: reads the blocks of a MyST page with MyST's own parser.
 - ``extract``: writes ``examples/`` from the pages; ``manifest``: what it holds, and where
   each line came from.
+- ``extract_pages`` writes some pages' files only, and ``every_python`` runs them on every
+  supported Python at once, one result per Python (``nox -s page``).
 - ``pytest_plugin``: runs ``examples/``; it gives each file its check: ``scripts``
   (``python file.py``), ``isolated`` (a test module's ``:outcome:`` and ``:lines:``, console
   sessions), ``pycon``; ``lines`` finds a page's lines in a run's output; ``deadline`` fails a

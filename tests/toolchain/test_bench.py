@@ -9,7 +9,16 @@ import sys
 import pytest
 
 from bench import pages
-from bench.suite import Row, _floor, count_instructions, marginal, parse_nox_log
+from bench.suite import (
+    MEASUREMENTS,
+    ONE_PAGE,
+    Row,
+    _floor,
+    count_instructions,
+    marginal,
+    one_page,
+    parse_nox_log,
+)
 from bench.timing import ROOT, BenchError, Command
 from verified_blocks import extract, manifest
 
@@ -219,3 +228,13 @@ def test_the_other_tools_run_under_the_examples_settings(tmp_path, tool) -> None
             assert any(o.startswith(line) for o in ini), line  # their own options after ours
         elif line and not line.startswith(("#", "python_files")):
             assert line in ini
+
+
+def test_the_one_page_rows_time_a_page_run_every_way_the_plugin_runs_blocks() -> None:
+    """So that `nox -s page`'s row times what a page costs, and its runs differ by Python."""
+    files = manifest.load(ROOT / "examples" / manifest.MANIFEST).values()
+    mine = [f for f in files if f.page == ONE_PAGE]
+    kinds = {"outcome" if f.kind == "test" and f.last.outcome else str(f.kind) for f in mine}
+    assert {"test", "outcome", "module", "pycon"} <= kinds
+    assert any(f.min_python for f in mine)  # one block is skipped on the oldest Python
+    assert MEASUREMENTS["page"] is one_page

@@ -3,6 +3,7 @@ agrees with it, names and order."""
 
 from __future__ import annotations
 
+import ast
 import itertools
 import json
 import os
@@ -137,3 +138,34 @@ def test_read_the_docs_publishes_through_nox(default_sessions: list[dict[str, An
     assert "publish" in _nox_list()  # a session nox knows, not run by bare `nox`
     assert "publish" not in {s["name"] for s in default_sessions}
     assert any("$READTHEDOCS_OUTPUT/html" in line for line in copy)
+
+
+def test_the_one_page_command_is_where_a_writer_looks() -> None:
+    """README's "Adding a page" and the noxfile's list of commands give `nox -s page`."""
+    assert re.search(r"^- page -> ", _nox_list(), re.M)
+    assert "`nox -s page -- docs/<section>/<page>.md`" in _readme_section("Adding a page")
+    noxfile = ast.get_docstring(ast.parse((ROOT / "noxfile.py").read_text(encoding="utf-8")))
+    assert re.search(r"^nox -s page -- docs/\S+\.md +# ", noxfile or "", re.M)
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        ([], "name the pages: nox -s page -- docs/<section>/<page>.md"),
+        (["README.md"], "README.md: not a page"),
+        (["docs/how-to/no-such-page.md"], "docs/how-to/no-such-page.md: no such page"),
+        (["-x", "docs/index.md"], "-x: not a page (pytest options go after a second `--`)"),
+    ],
+)
+def test_the_page_session_refuses_what_is_not_a_page(args: list[str], says: str) -> None:
+    """Before it installs anything (`--no-venv`: the refusal needs no environment)."""
+    run = subprocess.run(
+        [sys.executable, "-m", "nox", "--noxfile", str(ROOT / "noxfile.py"), "--no-venv"]
+        + ["-s", "page", "--", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 1
+    assert f"Session page aborted: {says}" in run.stderr
