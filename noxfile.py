@@ -95,10 +95,19 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=DOCS_PYTHON)
 def tests(session: nox.Session) -> None:
-    """The toolchain's own tests: extractor, plugin, Sphinx extension, bad input."""
+    """The toolchain's own tests: extractor, plugin, Sphinx extension, bad input.
+
+    `-- tests/toolchain/test_x.py` runs only the tests named; any other argument goes to
+    pytest (`-- -n 0` runs them in one process instead of on every CPU).
+    """
     _install(session, "tests")
-    # On every CPU (pytest-xdist); `-- -n 0` runs them in one process.
-    session.run("python", "-m", "pytest", "-n", "auto", "tests", *session.posargs)
+    named = [a for a in session.posargs if not a.startswith("-")]
+    chosen = any(Path(a.split("::")[0]).exists() for a in named)
+    session.run(
+        *("python", "-m", "pytest", "-n", "auto"),
+        *([] if chosen else ["tests"]),
+        *session.posargs,
+    )
 
 
 @nox.session(python=DOCS_PYTHON, default=False)
