@@ -884,6 +884,51 @@ def full_nox(ctx: Context) -> list[Row]:
     ]
 
 
+# -- mutants -------------------------------------------------------------------------------
+
+#: The page of the mutants rows: a troubleshooting entry with a handful of mutants.
+MUTANTS_PAGE = "docs/troubleshooting/async-for-requires-aiter.md"
+
+
+def mutants(ctx: Context) -> list[Row]:
+    """The mutants of one page: forked runs against a new interpreter per run, and a run
+    with nothing changed (the page's verdicts kept) against a forked one."""
+    out = ctx.work / "mutants"
+    base = [ctx.python, "-m", "verified_blocks.mutants", MUTANTS_PAGE, "--out", str(out)]
+    done = r"\d+ mutants in \d+ s"
+    commands = {
+        "forked": Command([*base, "--no-cache"], expect=done),
+        "fresh": Command([*base, "--no-cache", "--fresh-interpreter"], expect=done),
+        # its warm-up run keeps the page's verdicts; the timed runs find them
+        "cached": Command(base, expect=done),
+    }
+    samples = interleaved(commands, ctx.repeats)
+    return [
+        Row(
+            "mutants_forked",
+            f"Mutants of {MUTANTS_PAGE}: each run forked from a process that imported pytest "
+            "once vs a new interpreter per run",
+            _both(samples, "forked"),
+            f"new interpreter {_both(samples, 'fresh')}",
+            **_ratio(samples, "forked", "fresh", "wall"),
+            budget=("<=", 0.75),
+            note="the same verdicts either way (tests/toolchain/test_mutants.py); what the "
+            "fork saves is Python's start and pytest's imports, once per mutant",
+        ),
+        Row(
+            "mutants_cached",
+            "Mutants of the same page, nothing changed since its verdicts were kept vs run "
+            "again (forked)",
+            _both(samples, "cached"),
+            f"run again {_both(samples, 'forked')}",
+            **_ratio(samples, "cached", "forked", "wall"),
+            budget=("<=", 0.1),
+            note="the page is read and its key computed (its text, the configuration, the "
+            "toolchain, the installed libraries, the interpreter), nothing is run",
+        ),
+    ]
+
+
 MEASUREMENTS: dict[str, Callable[[Context], list[Row]]] = {
     "extraction": extraction,
     "examples": examples,
@@ -892,6 +937,7 @@ MEASUREMENTS: dict[str, Callable[[Context], list[Row]]] = {
     "loop-clock": loop_clock,
     "docs": docs,
     "page": one_page,
+    "mutants": mutants,
     "nox": full_nox,
 }
 

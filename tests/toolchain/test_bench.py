@@ -238,3 +238,15 @@ def test_the_one_page_rows_time_a_page_run_every_way_the_plugin_runs_blocks() ->
     assert {"test", "outcome", "module", "pycon"} <= kinds
     assert any(f.min_python for f in mine)  # one block is skipped on the oldest Python
     assert MEASUREMENTS["page"] is one_page
+
+
+def test_the_mutants_rows_time_a_page_that_has_mutants() -> None:
+    """A page whose mutants are few (a short row) but of more than one kind."""
+    from bench.suite import MUTANTS_PAGE, mutants as mutants_rows
+    from verified_blocks.mutants import mutants_of
+    from verified_blocks.pages import read_page
+
+    found = mutants_of(ROOT, MUTANTS_PAGE, read_page(ROOT / MUTANTS_PAGE, MUTANTS_PAGE))
+    assert 5 <= len(found) <= 20
+    assert len({m.operator for m in found}) >= 2
+    assert MEASUREMENTS["mutants"] is mutants_rows
