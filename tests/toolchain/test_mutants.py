@@ -513,8 +513,8 @@ def test_forked_and_fresh_runs_give_every_mutant_the_same_verdict(repo):
     """Killed, survived and hanging mutants alike: a forked run is a fresh run, sooner."""
     pages = [repo.page("how-to/status.md", WEAK), repo.page("how-to/hangs.md", HANGS)]
 
-    forked = mutants.run(repo.root, pages, timeout=30)
-    fresh = mutants.run(repo.root, pages, timeout=30, fresh_interpreter=True)
+    forked = mutants.run(repo.root, pages, timeout=30, fork=True)
+    fresh = mutants.run(repo.root, pages, timeout=30)
 
     assert by_id(forked) == by_id(fresh)
     assert {"killed", "survived"} <= set(by_id(forked).values())

@@ -65,15 +65,15 @@ def run(
     timeout: float = 120,
     equivalents: list[Equivalent] | None = None,
     every_page: bool = False,
-    fresh_interpreter: bool = False,
+    fork: bool = False,
     cache: Path | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Report:
     """Run every mutant of ``pages`` (paths relative to ``root``).
 
     ``every_page``: ``pages`` is the whole guide, so an equivalent entry for any other page
-    is stale. Each run is a forked child of a fork server (:mod:`.forkserver`), or, with
-    ``fresh_interpreter`` (or where there is no ``fork``), a new interpreter. With
+    is stale. Each run is a new interpreter or, with ``fork`` (where there is ``os.fork``),
+    a forked child of a fork server (:mod:`.forkserver`). With
     ``cache`` (a folder), a page whose inputs did not change since it was kept there is
     not run again (:mod:`.cache`).
     """
@@ -83,7 +83,7 @@ def run(
 
     read = {page: read_page(root / page, page) for page in pages}
     configuration = extract.read_pytest_ini(root)
-    forked = not fresh_interpreter and hasattr(os, "fork")
+    forked = fork and hasattr(os, "fork")
     baseline_errors: dict[str, str] = {}
     results: list[Result] = []
     digests: dict[str, str] = {}
