@@ -138,7 +138,7 @@ def files_of(pages: dict[str, list[Block]]) -> list[ExampleFile]:
             files.extend(_page_files(page, folder, blocks))
         except BlockError as error:
             errors.append(error)
-    errors.extend(_shared_module_names(files))
+    errors.extend(shared_module_names(files))
     if errors:
         raise ExtractError(errors)
     return files
@@ -228,7 +228,7 @@ def render(f: ExampleFile) -> str:
     return text
 
 
-def _shared_module_names(files: list[ExampleFile]) -> list[BlockError]:
+def shared_module_names(files: list[ExampleFile]) -> list[BlockError]:
     """Every page folder is on sys.path, so a module name may be used by one page only.
 
     conftest.py is the exception: pytest imports each one by its package path

@@ -117,7 +117,7 @@ def plan(root: Path, pages: list[str]) -> Update:
         kept = [f for f in old.values() if f.page not in blocks]
         # Every page folder is on sys.path: a name the pages use must be no other page's.
         # Listed after the others' files, theirs are the files the errors name.
-        clashes = extract._shared_module_names([*kept, *new])
+        clashes = extract.shared_module_names([*kept, *new])
         if clashes:
             raise ExtractError(clashes)
         configuration = (
