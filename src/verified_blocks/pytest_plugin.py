@@ -30,18 +30,17 @@ Standard library and pytest only: it runs on every interpreter under test.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import sys
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 import pytest
 
-from . import blocks_report, manifest
+from . import manifest
 from .deadline import Guard
-from .isolated import check_console, check_outcome
 from .manifest import ExampleFile
 from .run_state import VERSION, BlockMismatch, State
-from .scripts import check_script
 from .spec import version_key
 
 #: The hang guard's bound by default, in seconds, for each phase (setup, call, teardown)
@@ -83,6 +82,12 @@ def pytest_configure(config: pytest.Config) -> None:
     for folder in sorted({str((root / f.path).parent) for f in files.values()}, reverse=True):
         if folder not in sys.path:
             sys.path.insert(0, folder)
+    if any(_needs_pytester(f) for f in files.values()) and not config.pluginmanager.has_plugin(
+        "pytester"
+    ):
+        # Registered only where a check runs pytest: its fixtures and hooks cost every
+        # run that has no such file (a page's own run, a mutant's) for nothing.
+        config.pluginmanager.import_plugin("pytester")
     state = State(root, files, inherited=_socket_options(config))
     seconds = config.getini("blocks_timeout")
     if seconds > 0:
@@ -136,7 +141,7 @@ def pytest_pycollect_makemodule(module_path: Path, parent: pytest.Collector) -> 
     f = _state(parent).file_for(module_path)
     if f is None:
         return None
-    if f.kind == "test" and f.last.outcome is None and f.skip is None and _runs_here(f):
+    if f.kind == "test" and _ordinary(f):
         return None  # an ordinary test module: pytest collects it
     # A module named on the command line reaches this hook too: never import it here.
     return BlockFile.from_parent(parent, path=module_path)
@@ -155,24 +160,41 @@ def _runs_here(f: ExampleFile) -> bool:
     return f.min_python is None or version_key(VERSION) >= version_key(f.min_python)
 
 
-def _check_pycon(
-    f: ExampleFile, path: Path, pytester: pytest.Pytester | None, state: State
-) -> str | None:
-    from .pycon import check_pycon  # doctest's import is paid only when needed
+def _lazy(module: str, name: str) -> Check:
+    """The check ``name`` of ``module``, imported by the first file that needs it: a run
+    of plain test modules (most pages, every mutant of one) imports none of them, nor
+    what they import (doctest, for the pycon sessions)."""
 
-    check_pycon(f, path, pytester, state)
-    return None
+    def check(
+        f: ExampleFile, path: Path, pytester: pytest.Pytester | None, state: State
+    ) -> str | None:
+        found: Check = getattr(importlib.import_module(f".{module}", __package__), name)
+        return found(f, path, pytester, state)
+
+    return check
 
 
 #: The check of each kind of file, and whether it runs pytest. Only those that do ask
 #: for pytester: its fixture makes a directory and snapshots sys.path and sys.modules
 #: for every item that requests it.
 _CHECKS: dict[str, tuple[Check, bool]] = {
-    "test": (check_outcome, True),
-    "module": (check_script, False),
-    "pycon": (_check_pycon, False),
-    "console": (check_console, True),
+    "test": (_lazy("isolated", "check_outcome"), True),
+    "module": (_lazy("scripts", "check_script"), False),
+    "pycon": (_lazy("pycon", "check_pycon"), False),
+    "console": (_lazy("isolated", "check_console"), True),
 }
+
+
+def _needs_pytester(f: ExampleFile) -> bool:
+    """Whether the check of ``f`` is an item that asks for pytester (see :class:`BlockFile`)."""
+    if f.kind == "console":
+        return True
+    return f.kind == "test" and not _ordinary(f)
+
+
+def _ordinary(f: ExampleFile) -> bool:
+    """A test module pytest collects as usual: all its tests must pass, here."""
+    return f.last.outcome is None and f.skip is None and _runs_here(f)
 
 
 class BlockFile(pytest.File):
@@ -255,37 +277,42 @@ def _subject(item: pytest.Item, f: ExampleFile) -> tuple[str, str]:
     return (f.where(line + 1) if line is not None else f.last.where), "test"
 
 
-def _guarded(item: pytest.Item) -> Generator[None, None, None]:
-    """Run one phase of an item of a generated file within the bound.
+_SUBJECT = pytest.StashKey[tuple[str, str]]()
 
-    Each phase has a bound of its own, and only the phase itself is under it: pytest's
-    report of a phase that ran past it (which formats its traceback) is not.
+
+def _arm(item: pytest.Item) -> None:
+    """Start the bound of one phase (setup, call, teardown) of an item of a generated file.
+
+    Each phase has a bound of its own, and only the phase itself is under it: the bound
+    ends where pytest makes the phase's report (:func:`pytest_runtest_makereport`), which
+    formats the traceback of a phase that ran past it. Plain hooks that run first, not
+    wrappers: a wrapper costs every phase of every test a generator more.
     """
     state = item.config.stash.get(_STATE, None)
-    guard = state.guard if state is not None else None
-    f = state.file_for(item.path) if state is not None else None
-    if guard is None or f is None:
-        return (yield)
-    guard.arm(*_subject(item, f))
-    try:
-        return (yield)
-    finally:
-        guard.disarm()
+    if state is None or state.guard is None:
+        return
+    subject = item.stash.get(_SUBJECT, None)
+    if subject is None:
+        f = state.file_for(item.path)
+        if f is None:
+            return
+        subject = item.stash[_SUBJECT] = _subject(item, f)
+    state.guard.arm(*subject)
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
-    return (yield from _guarded(item))
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _arm(item)
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
-    return (yield from _guarded(item))
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
+    _arm(item)
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
-    return (yield from _guarded(item))
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    _arm(item)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -317,8 +344,10 @@ def pytest_make_collect_report(
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    report = yield
     state = item.config.stash.get(_STATE, None)
+    if state is not None and state.guard is not None:
+        state.guard.disarm()  # the phase is over: its report is not under the bound
+    report = yield
     f = state.file_for(item.path) if state else None
     if state is None or f is None:
         return report
@@ -349,4 +378,6 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     target = session.config.getoption("--blocks-report")
     state = session.config.stash.get(_STATE, None)
     if target and state is not None:
+        from . import blocks_report
+
         blocks_report.write(state, Path(target))

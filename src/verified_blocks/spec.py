@@ -260,6 +260,9 @@ for _field, _option in option_fields():
 #: Fields whose options describe running the whole file: they belong on its last block.
 FILE_EXPECTATIONS = tuple(f.name for f, o in option_fields() if o.expectation)
 
+#: Fields whose value the fingerprint covers (every manifest load computes one per block).
+_FINGERPRINTED = tuple(f.name for f, o in option_fields() if o.counts_for_fingerprint)
+
 
 class DirectiveSyntax:
     """The directive's shape, as MyST's ``parse_directive_text`` reads it.
@@ -380,7 +383,5 @@ def fingerprint(block: Block) -> str:
     The examples report records it, and the site shows a report's verdict only
     for the block it was made from.
     """
-    parts = [block.file, block.code] + [
-        repr(getattr(block, f.name)) for f, o in option_fields() if o.counts_for_fingerprint
-    ]
+    parts = [block.file, block.code] + [repr(getattr(block, name)) for name in _FINGERPRINTED]
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:16]

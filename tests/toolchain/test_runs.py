@@ -521,3 +521,17 @@ def test_what_a_scripts_error_references_goes_with_its_block(repo, pytester):
     block, under the filter that hides its warning, not by a garbage collection in a later
     block, where filterwarnings = error turns the warning into that block's failure."""
     run(repo, pytester, KEEPS_A_COROUTINE).assert_outcomes(passed=2)
+
+
+@pytest.mark.parametrize(("text", "loaded"), [(PASSING, False), (OUTCOME, True)])
+def test_pytester_is_registered_only_where_a_check_runs_pytest(repo, pytester, text, loaded):
+    """Plain test modules run without pytester's plugin; an :outcome: block gets it."""
+    probe = (
+        "\n\n```{example} test_probe.py\n"
+        "def test_probe(request):\n"
+        "    print('PYTESTER', request.config.pluginmanager.has_plugin('pytester'))\n"
+        "```\n"
+    )
+    result = run(repo, pytester, text.rstrip("\n") + probe, "-s")
+    result.stdout.fnmatch_lines([f"*PYTESTER {loaded}*"])
+    assert result.ret == 0
