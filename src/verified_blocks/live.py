@@ -34,7 +34,7 @@ from typing import Any
 
 from . import extract
 from .run_state import VERSION
-from .spec import fingerprint
+from .spec import Block, fingerprint
 
 #: An examples report as blocks_report.write writes it.
 ReportData = dict[str, Any]
@@ -47,8 +47,25 @@ LIVE_REPORTS = "_build/live-reports"
 
 def current_blocks(root: Path) -> Blocks:
     """Each page's blocks as ``docs/`` has them now (raises ExtractError on a bad block)."""
-    pages = extract.read_blocks(root, root / "docs")
+    return blocks_of(extract.read_blocks(root, root / "docs"))
+
+
+def blocks_of(pages: dict[str, list[Block]]) -> Blocks:
+    """Each page's blocks, as (line, fingerprint)."""
     return {page: {(b.line, fingerprint(b)) for b in blocks} for page, blocks in pages.items()}
+
+
+def extract_examples(root: Path) -> Blocks:
+    """Step 1: ``examples/`` written from ``docs/`` where it differs, as ``nox -s extract``
+    writes it, from one reading of the pages, which step 2 compares too (raises
+    ExtractError on a bad block, leaving ``examples/`` as it was)."""
+    pages = extract.read_blocks(root, root / "docs")
+    tree, _ = extract.plan(pages)
+    changes = extract.drift(tree, root / "examples")
+    if changes:
+        extract.write_tree(tree, root / "examples")
+    print(f"live: examples/ written from docs/, {len(changes)} file(s) changed", flush=True)
+    return blocks_of(pages)
 
 
 def recorded_blocks(report: ReportData | None) -> Blocks:
@@ -136,10 +153,18 @@ def sync_reports(reports: Path, live: Path, python: str = VERSION) -> ReportData
     return _load(mine)
 
 
-def verify(root: Path, reports: Path, live: Path, python: str = VERSION) -> list[str]:
-    """Steps 2 to 4 of the module's docstring: the pages run again."""
+def verify(
+    root: Path,
+    reports: Path,
+    live: Path,
+    python: str = VERSION,
+    current: Blocks | None = None,
+) -> list[str]:
+    """Steps 2 to 4 of the module's docstring: the pages run again. ``current``: the
+    pages' blocks as step 1 read them (read again where not given)."""
     mine = sync_reports(reports, live, python)
-    current = current_blocks(root)
+    if current is None:
+        current = current_blocks(root)
     # beside the reports, not among them: Sphinx reads every *.json of that folder
     state = live.with_name(f"{live.name}-ran-{python}.json")
     base = reports / f"{python}.json"
@@ -172,14 +197,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     root = args.root.resolve()
     started = time.perf_counter()
-    if extract.main(["--root", str(root)]) != 0:
-        print("live: examples not run until the page is fixed; the build shows the error")
-        return 0
     try:
-        verify(root, root / args.reports, root / args.live)
-    except extract.ExtractError as failed:  # a page changed since it was extracted
+        current = extract_examples(root)
+    except extract.ExtractError as failed:
         for error in failed.errors:
             print(f"{error.page}:{error.line or 1}: error: {error.message}", file=sys.stderr)
+        print("live: examples not run until the page is fixed; the build shows the error")
+        return 0
+    verify(root, root / args.reports, root / args.live, current=current)
     print(f"live: verified in {time.perf_counter() - started:.1f} s", flush=True)
     return 0
 
