@@ -12,8 +12,11 @@ from bench import pages
 from bench.suite import (
     MEASUREMENTS,
     ONE_PAGE,
+    TOUCHED_PAGE,
     Row,
     _floor,
+    _layout,
+    _saver,
     count_instructions,
     marginal,
     one_page,
@@ -190,6 +193,43 @@ def test_the_floor_is_our_test_modules_in_one_folder_without_the_toolchain(tmp_p
         assert (floor / name).read_text() == (examples / "bench" / f"page_{p}" / name).read_text()
     result = pytester.runpytest_subprocess(str(floor))  # its own pytest.ini, no conftest
     result.assert_outcomes(passed=6)
+
+
+def test_the_layout_project_is_the_examples_as_extracted_without_the_toolchain(tmp_path, pytester):
+    """The third per-block project: page packages kept, plugin gone."""
+    pages.ours(tmp_path / "ours", 2, 3)
+    assert extract.main(["--root", str(tmp_path / "ours")]) == 0
+    examples = tmp_path / "ours" / "examples"
+    _layout(examples, tmp_path / "layout")
+    copied = tmp_path / "layout" / "examples"
+    for p in range(2):
+        rel = f"bench/page_{p}/test_bench_page_{p}.py"
+        assert (copied / rel).read_text() == (examples / rel).read_text()
+        assert (copied / f"bench/page_{p}/__init__.py").is_file()
+    assert "verified_blocks" in (examples / "conftest.py").read_text()
+    assert (copied / "conftest.py").read_text() == ""
+    result = pytester.runpytest_subprocess(
+        "-c", str(copied / "pytest.ini"), str(copied), "-p", "no:randomly"
+    )
+    result.assert_outcomes(passed=6)
+
+
+def test_each_save_of_the_live_row_changes_a_test_block_of_its_page(tmp_path) -> None:
+    page = tmp_path / "page.md"
+    original = (ROOT / TOUCHED_PAGE).read_text(encoding="utf-8")
+    page.write_text(original, encoding="utf-8")
+    save = _saver(page)
+    texts = []
+    for _ in range(3):
+        save()
+        texts.append(page.read_text(encoding="utf-8"))
+    assert len(set(texts)) == 3 and original not in texts
+    changed = [
+        a for a, b in zip(texts[0].splitlines(), original.splitlines(), strict=True) if a != b
+    ]
+    assert len(changed) == 1 and changed[0].endswith("  # save 1")
+    before = original[: texts[0].index(changed[0])]
+    assert before.rstrip("\n").rsplit("```{example} ", 1)[1].startswith("test_")
 
 
 def test_the_floor_takes_test_modules_only(tmp_path):
