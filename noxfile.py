@@ -22,6 +22,7 @@ import random
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -264,32 +265,56 @@ def flakes(session: nox.Session) -> None:
     """Run the examples 20 times in random order, asyncio debug mode on: no failure allowed.
 
     Each run has a new pytest-randomly seed, printed; `-- --randomly-seed=N` (or any other
-    pytest option) is passed to every run, so a failing seed can be replayed.
+    pytest option) is passed to every run, so a failing seed can be replayed. As many runs
+    go at once as there are CPUs (each is one busy process), with pytest's cache off: the
+    runs of one folder would all rewrite it.
     """
     _install(session, "flakes")
     out = Path("_build/flakes")
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     seeds = random.SystemRandom().sample(range(1, 2**32), FLAKE_RUNS)
-    failures: list[str] = []
-    for run, seed in enumerate(seeds, start=1):
-        junit = out / f"run-{run}.xml"
-        output = session.run(
-            *("python", "-X", "dev", "-m", "pytest", "-c", "examples/pytest.ini", "examples"),
-            *("-q", "-p", "randomly", f"--randomly-seed={seed}", f"--junit-xml={junit}"),
+    env = {
+        **os.environ,
+        "PATH": os.pathsep.join([session.bin, os.environ.get("PATH", "")]),
+        "VIRTUAL_ENV": str(session.virtualenv.location),
+        "PYTHONASYNCIODEBUG": "1",
+    }
+
+    def run(numbered: tuple[int, int]) -> tuple[int, int, str, list[str]]:
+        number, seed = numbered
+        junit = out / f"run-{number}.xml"
+        command = [
+            *(os.path.join(session.bin, "python"), "-X", "dev", "-m", "pytest"),
+            *("-c", "examples/pytest.ini", "examples", "-q", "-p", "no:cacheprovider"),
+            *("-p", "randomly", f"--randomly-seed={seed}", f"--junit-xml={junit}"),
             # pytest-asyncio sets its loops' debug mode itself, ignoring the environment
             "--asyncio-debug",
             *session.posargs,
-            env={"PYTHONASYNCIODEBUG": "1"},
-            silent=True,
-            success_codes=[0, 1],  # 1: some tests failed, counted below; others are errors
+        ]
+        done = subprocess.run(
+            command,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            check=False,
         )
-        failed = _failed_tests(junit)
-        summary = output.strip().splitlines()[-1] if output.strip() else "(no output)"
-        session.log(f"run {run}/{FLAKE_RUNS}, --randomly-seed={seed}: {summary}")
-        if failed:
-            print(output)
-            failures += [f"--randomly-seed={seed}: {name}" for name in failed]
+        if done.returncode not in (0, 1):  # 1: some tests failed, counted below
+            session.error(
+                f"run {number}, --randomly-seed={seed}: pytest exited "
+                f"{done.returncode}\n{done.stdout}"
+            )
+        return number, seed, done.stdout, _failed_tests(junit)
+
+    failures: list[str] = []
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        for number, seed, output, failed in pool.map(run, enumerate(seeds, start=1)):
+            summary = output.strip().splitlines()[-1] if output.strip() else "(no output)"
+            session.log(f"run {number}/{FLAKE_RUNS}, --randomly-seed={seed}: {summary}")
+            if failed:
+                print(output)
+                failures += [f"--randomly-seed={seed}: {name}" for name in failed]
     session.log(f"flakes: {FLAKE_RUNS} runs, {len(failures)} failures")
     if failures:
         session.error("\n".join(failures))
