@@ -493,7 +493,9 @@ def browser(session: nox.Session) -> None:
     tests another build, `-- --chromium=PATH` another Chromium.
     """
     _install_tools(session, "browser")
-    session.run("python", "-m", "pytest", "tests/browser", *session.posargs)
+    # On every CPU (pytest-xdist): each worker serves the site and drives a Chromium of its
+    # own; `-- -n 0` runs them in one process.
+    session.run("python", "-m", "pytest", "-n", "auto", "tests/browser", *session.posargs)
 
 
 @nox.session(python=PYTHONS[-1], default=False)
