@@ -378,8 +378,8 @@ def mutants(session: nox.Session) -> None:
     while a mutant survives that docs/mutants_equivalent.toml does not
     explain, or an entry there explains no surviving mutant.
 
-    Each run is a new interpreter (`-- --fork` forks it from a process that imported pytest
-    once: the same verdicts, not yet faster), and a page whose inputs (its text, the configuration,
+    Each run is forked from a process that imported pytest once (`-- --no-fork`: a new
+    interpreter per run, the same verdicts), and a page whose inputs (its text, the configuration,
     the toolchain, the installed libraries, the interpreter) did not change since its
     verdicts were kept in _build/mutants-cache is not run again (`-- --no-cache` runs it).
     """

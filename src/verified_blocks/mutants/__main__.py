@@ -39,9 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the mutants, run none")
     parser.add_argument(
         "--fork",
-        action="store_true",
-        help="fork each run from a process that imported pytest once, instead of starting "
-        "a new interpreter (the same verdicts; not yet faster: nox -s bench's mutants rows)",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="fork each run from a process that imported pytest once (the default, where "
+        "there is os.fork), or --no-fork: a new interpreter per run (the same verdicts)",
     )
     parser.add_argument(
         "--no-cache",

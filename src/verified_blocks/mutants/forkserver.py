@@ -10,7 +10,7 @@ hangs is stopped with everything it started), output to a file, stdin from ``/de
 signal handlers at their defaults, and an ordinary interpreter exit.
 
 Nothing of a run reaches the server: each child is a copy of the server as it was before
-any run. The runner compares the two ways on a page (``--fork`` or not, and
+any run. The runner compares the two ways on a page (``--fork`` or ``--no-fork``, and
 tests/toolchain/test_mutants.py): the same verdict for every mutant.
 
 The protocol, one JSON object a line: the runner writes ``{"cwd", "args", "output",
