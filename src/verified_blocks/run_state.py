@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import sys
 import traceback
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .deadline import Guard
@@ -31,25 +30,32 @@ class BlockMismatch(Exception):
         self.observed = observed
 
 
-@dataclass
 class State:
-    """One examples run: its generated files, and what the report will say of them."""
+    """One examples run: its generated files, and what the report will say of them.
 
-    root: Path
-    files: dict[str, ExampleFile]
-    #: per generated file: (line of the item in the file or None, outcome, observed text)
-    results: dict[str, list[tuple[int | None, str, str | None]]] = field(default_factory=dict)
-    #: what the last check of each file observed (an exception line, pytest's counts)
-    observed: dict[str, str | None] = field(default_factory=dict)
-    #: options of this run that the isolated runs inherit (pytest-socket's limits)
-    inherited: list[str] = field(default_factory=list)
-    #: the hang guard, where the platform has one (POSIX signals, pytest in the main thread)
-    guard: Guard | None = None
-    #: the folders an isolated run is running copies of, by the copy's folder
-    copies: dict[Path, Path] = field(default_factory=dict)
-    #: file_for's answers: it runs for every file collected and every test report
-    #: (three per test), and resolving a path costs system calls each time.
-    _owners: dict[Path, ExampleFile | None] = field(default_factory=dict)
+    A plain class, not a dataclass: every run makes one, and making a dataclass costs
+    the import about 0.6 ms (its methods are compiled from source).
+    """
+
+    def __init__(
+        self, root: Path, files: dict[str, ExampleFile], inherited: list[str] | None = None
+    ) -> None:
+        self.root = root
+        self.files = files
+        #: per generated file: (line of the item in the file or None, outcome, observed)
+        self.results: dict[str, list[tuple[int | None, str, str | None]]] = {}
+        #: what the last check of each file observed (an exception line, pytest's counts)
+        self.observed: dict[str, str | None] = {}
+        #: options of this run that the isolated runs inherit (pytest-socket's limits)
+        self.inherited: list[str] = inherited or []
+        #: the hang guard, where the platform has one (POSIX signals, pytest in the main
+        #: thread)
+        self.guard: Guard | None = None
+        #: the folders an isolated run is running copies of, by the copy's folder
+        self.copies: dict[Path, Path] = {}
+        #: file_for's answers: it runs for every file collected and every test report
+        #: (three per test), and resolving a path costs system calls each time.
+        self._owners: dict[Path, ExampleFile | None] = {}
 
     def locate(self, error: BaseException) -> str | None:
         """The page line of the innermost frame of ``error`` that is in a generated file."""

@@ -134,7 +134,7 @@ def test_what_counts_for_the_fingerprint():
         if not option.counts_for_fingerprint:
             continue
         value = (
-            Versioned("X")
+            Versioned("X", {})
             if option.versioned
             else ({"failed": 1} if f.name == "outcome" else "3.11")
         )
