@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import fields
+from collections.abc import Iterator, Mapping
 from enum import Enum
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -155,33 +156,59 @@ def dump(files: list[ExampleFile]) -> str:
     return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
 
 
-def load(path: Path) -> dict[str, ExampleFile]:
-    """Files by their path relative to ``examples/`` (the manifest's folder).
+class Manifest(Mapping[str, ExampleFile]):
+    """The manifest's files by their path relative to ``examples/``, each read back
+    from its generated file, and checked against its blocks' fingerprints, the first
+    time it is asked for: a run of one page (a mutant's, the live preview's) reads that
+    page's files, not the guide's three hundred.
 
-    Raises :class:`ManifestError` where a block's lines in its file are not what the
-    page says (their fingerprint differs).
+    Asking for a file whose lines are not its blocks raises :class:`ManifestError`.
     """
-    examples = path.parent
-    data = json.loads(path.read_text(encoding="utf-8"))
-    files = {}
-    # Every pytest run loads it: plain strings, not a Path per file, halve its cost.
-    folder = str(examples)
-    for rel, entry in data["files"].items():
-        try:
-            with open(os.path.join(folder, rel), encoding="utf-8") as handle:
-                text = handle.read().splitlines()
-        except FileNotFoundError:
-            raise ManifestError(f"{examples / rel}: missing; run `nox -s extract`") from None
-        placed = []
-        for b in entry["blocks"]:
-            code = "\n".join(text[b["start"] - 1 : b["end"]]) + "\n"
-            block = _block_from_json(entry["page"], code, b)
-            if fingerprint(block) != b["fingerprint"]:
-                raise ManifestError(
-                    f"{examples / rel}: lines {b['start']}-{b['end']} are not the block at "
-                    f"{block.where}; the folder is generated from the pages: edit the page "
-                    "and run `nox -s extract`"
-                )
-            placed.append(Placed(block, b["start"], b["end"]))
-        files[rel] = ExampleFile(rel, entry["page"], tuple(placed))
-    return files
+
+    def __init__(self, path: Path) -> None:
+        self._folder = path.parent
+        self._entries: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))["files"]
+        self._read: dict[str, ExampleFile] = {}
+
+    def __getitem__(self, rel: str) -> ExampleFile:
+        found = self._read.get(rel)
+        if found is None:
+            found = self._read[rel] = _read(self._folder, rel, self._entries[rel])
+        return found
+
+    def __contains__(self, rel: object) -> bool:
+        return rel in self._entries  # without reading the file
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def load(path: Path) -> dict[str, ExampleFile]:
+    """Every file of the manifest, read and checked now (see :class:`Manifest`)."""
+    files = Manifest(path)
+    return {rel: files[rel] for rel in files}
+
+
+def _read(examples: Path, rel: str, entry: dict[str, Any]) -> ExampleFile:
+    """One file of the manifest, its blocks' code read back from it."""
+    try:
+        # plain strings, not a Path: every pytest run reads its files
+        with open(os.path.join(examples, rel), encoding="utf-8") as handle:
+            text = handle.read().splitlines()
+    except FileNotFoundError:
+        raise ManifestError(f"{examples / rel}: missing; run `nox -s extract`") from None
+    placed = []
+    for b in entry["blocks"]:
+        code = "\n".join(text[b["start"] - 1 : b["end"]]) + "\n"
+        block = _block_from_json(entry["page"], code, b)
+        if fingerprint(block) != b["fingerprint"]:
+            raise ManifestError(
+                f"{examples / rel}: lines {b['start']}-{b['end']} are not the block at "
+                f"{block.where}; the folder is generated from the pages: edit the page "
+                "and run `nox -s extract`"
+            )
+        placed.append(Placed(block, b["start"], b["end"]))
+    return ExampleFile(rel, entry["page"], tuple(placed))

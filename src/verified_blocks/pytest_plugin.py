@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import os
 import sys
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
@@ -78,16 +79,10 @@ def pytest_configure(config: pytest.Config) -> None:
     path = root / manifest.MANIFEST
     if not path.is_file():
         raise pytest.UsageError(f"{path} not found: run `nox -s extract` first")
-    files = manifest.load(path)
-    for folder in sorted({str((root / f.path).parent) for f in files.values()}, reverse=True):
+    files = manifest.Manifest(path)  # each file is read when the run first meets it
+    for folder in sorted({os.path.dirname(root / rel) for rel in files}, reverse=True):
         if folder not in sys.path:
             sys.path.insert(0, folder)
-    if any(_needs_pytester(f) for f in files.values()) and not config.pluginmanager.has_plugin(
-        "pytester"
-    ):
-        # Registered only where a check runs pytest: its fixtures and hooks cost every
-        # run that has no such file (a page's own run, a mutant's) for nothing.
-        config.pluginmanager.import_plugin("pytester")
     state = State(root, files, inherited=_socket_options(config))
     seconds = config.getini("blocks_timeout")
     if seconds > 0:
@@ -136,10 +131,15 @@ def _state(node: pytest.Item | pytest.Collector) -> State:
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_pycollect_makemodule(module_path: Path, parent: pytest.Collector) -> BlockFile | None:
+def pytest_pycollect_makemodule(
+    module_path: Path, parent: pytest.Collector
+) -> BlockFile | Unreadable | None:
     """Test modules that must not simply pass get an item of their own."""
-    f = _state(parent).file_for(module_path)
+    state = _state(parent)
+    f = state.file_for(module_path)
     if f is None:
+        if module_path in state.unreadable:
+            return Unreadable.from_parent(parent, path=module_path)  # never import it
         return None
     if f.kind == "test" and _ordinary(f):
         return None  # an ordinary test module: pytest collects it
@@ -154,6 +154,20 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> BlockFile 
     if f.kind == "module" and parent.session.isinitpath(file_path):
         return None  # pytest's python plugin collects it, through the hook above
     return BlockFile.from_parent(parent, path=file_path)
+
+
+class Unreadable(pytest.File):
+    """A generated file edited by hand: nothing of it runs, and the collection ends with
+    one usage error that names it (:func:`pytest_collection_finish`)."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        return iter(())
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    state = session.config.stash.get(_STATE, None)
+    if state is not None and state.unreadable:
+        raise pytest.UsageError("\n".join(state.unreadable.values()))
 
 
 def _runs_here(f: ExampleFile) -> bool:
@@ -185,13 +199,6 @@ _CHECKS: dict[str, tuple[Check, bool]] = {
 }
 
 
-def _needs_pytester(f: ExampleFile) -> bool:
-    """Whether the check of ``f`` is an item that asks for pytester (see :class:`BlockFile`)."""
-    if f.kind == "console":
-        return True
-    return f.kind == "test" and not _ordinary(f)
-
-
 def _ordinary(f: ExampleFile) -> bool:
     """A test module pytest collects as usual: all its tests must pass, here."""
     return f.last.outcome is None and f.skip is None and _runs_here(f)
@@ -205,6 +212,10 @@ class BlockFile(pytest.File):
         f = state.file_for(self.path)
         assert f is not None
         check, runs_pytest = _CHECKS[f.kind]
+        if runs_pytest and not self.config.pluginmanager.has_plugin("pytester"):
+            # Registered only where a check runs pytest, before its item asks for the
+            # fixture: its fixtures and hooks would cost every other run for nothing.
+            self.config.pluginmanager.import_plugin("pytester")
 
         def run_block(pytester: pytest.Pytester | None) -> None:
             if f.skip is not None:

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import sys
 import traceback
+from collections.abc import Mapping
 from pathlib import Path
 
 from .deadline import Guard
-from .manifest import ExampleFile
+from .manifest import ExampleFile, ManifestError
 
 #: The running Python as the pages name versions (``3.13``).
 VERSION = f"{sys.version_info.major}.{sys.version_info.minor}"
@@ -38,7 +39,7 @@ class State:
     """
 
     def __init__(
-        self, root: Path, files: dict[str, ExampleFile], inherited: list[str] | None = None
+        self, root: Path, files: Mapping[str, ExampleFile], inherited: list[str] | None = None
     ) -> None:
         self.root = root
         self.files = files
@@ -56,6 +57,9 @@ class State:
         #: file_for's answers: it runs for every file collected and every test report
         #: (three per test), and resolving a path costs system calls each time.
         self._owners: dict[Path, ExampleFile | None] = {}
+        #: generated files whose lines are not their blocks (edited by hand), by path:
+        #: what :class:`~verified_blocks.manifest.ManifestError` said when one was asked for
+        self.unreadable: dict[Path, str] = {}
 
     def locate(self, error: BaseException) -> str | None:
         """The page line of the innermost frame of ``error`` that is in a generated file."""
@@ -75,6 +79,8 @@ class State:
         return owner.where(line)
 
     def file_for(self, path: Path) -> ExampleFile | None:
+        """The generated file at ``path``; None for any other file, and for a generated
+        file edited by hand (:attr:`unreadable` then says why)."""
         if path not in self._owners:
             # pytest's paths are absolute: only one outside the root needs resolving
             # (through a symbolic link, say), which costs system calls.
@@ -85,5 +91,9 @@ class State:
                     rel = path.resolve().relative_to(self.root).as_posix()
                 except ValueError:
                     rel = None
-            self._owners[path] = self.files.get(rel) if rel is not None else None
+            try:
+                self._owners[path] = self.files.get(rel) if rel is not None else None
+            except ManifestError as error:
+                self.unreadable[path] = str(error)
+                self._owners[path] = None
         return self._owners[path]

@@ -535,3 +535,21 @@ def test_pytester_is_registered_only_where_a_check_runs_pytest(repo, pytester, t
     result = run(repo, pytester, text.rstrip("\n") + probe, "-s")
     result.stdout.fnmatch_lines([f"*PYTESTER {loaded}*"])
     assert result.ret == 0
+
+
+def test_a_generated_file_edited_by_hand_stops_the_run_with_one_error(repo, pytester):
+    """Its lines are no longer its block's: nothing of it runs, and the run ends with one
+    usage error naming the file and the page line, not an internal error."""
+    run(repo, pytester, PASSING).assert_outcomes(passed=2)
+    edited = repo.root / "examples/how_to/page/double_client.py"
+    edited.write_text(edited.read_text().replace("2 * x", "3 * x"))
+    result = pytester.runpytest_subprocess(str(repo.root / "examples"), "-p", "no:randomly")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [
+            f"ERROR: {edited}: lines * are not the block at docs/how-to/page.md:3; the "
+            "folder is generated from the pages: edit the page and run `nox -s extract`"
+        ]
+    )
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+    result.assert_outcomes()  # nothing ran
