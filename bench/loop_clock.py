@@ -4,8 +4,11 @@ Loaded with ``-p bench.loop_clock --loop-clock-report=PATH``. Every
 turn of every event loop (pytest-asyncio's runners, ``asyncio.run`` in a page's
 script, the ``python -m asyncio`` sessions, the isolated pytest runs) is measured
 twice: by the loop's own clock (``loop.time()``, which a virtual clock
-advances without waiting) and by ``time.perf_counter()``. The loop's selector is
-timed too: the time it blocks with a deadline is time the suite spends waiting.
+advances without waiting) and by ``time.perf_counter()``, and its CPU time is
+summed (``time.process_time()``). The loop's selector is timed too: the time it
+blocks with a deadline is time the suite spends waiting. CPU time plus waiting is
+the loops' own time: another process on the machine stretches their wall time, not
+that.
 
 The report (JSON) gives the totals and the tests with the most loop time.
 """
@@ -19,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-_TOTALS = {"loop": 0.0, "wall": 0.0, "waiting": 0.0, "runs": 0}
+_TOTALS = {"loop": 0.0, "wall": 0.0, "cpu": 0.0, "waiting": 0.0, "runs": 0}
 _PER_TEST: dict[str, dict[str, float]] = {}
 _ORIGINAL = asyncio.BaseEventLoop.run_until_complete
 _ORIGINAL_RUN_ONCE = asyncio.BaseEventLoop._run_once  # type: ignore[attr-defined]
@@ -39,13 +42,14 @@ def _measured_run_once(self):
     counted, since its two readings come from different clocks.
     """
     clock = self.__dict__.get("time")
-    loop_start, wall_start = self.time(), time.perf_counter()
+    loop_start, wall_start, cpu_start = self.time(), time.perf_counter(), time.process_time()
     try:
         return _ORIGINAL_RUN_ONCE(self)
     finally:
         if self.__dict__.get("time") is clock:
             _TOTALS["loop"] += self.time() - loop_start
             _TOTALS["wall"] += time.perf_counter() - wall_start
+            _TOTALS["cpu"] += time.process_time() - cpu_start
 
 
 def _watch_selector(loop: asyncio.AbstractEventLoop) -> None:
@@ -92,7 +96,9 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem):
     try:
         return (yield)
     finally:
-        _PER_TEST[item.nodeid] = {k: _TOTALS[k] - before[k] for k in ("loop", "wall", "waiting")}
+        _PER_TEST[item.nodeid] = {
+            k: _TOTALS[k] - before[k] for k in ("loop", "wall", "cpu", "waiting")
+        }
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -104,6 +110,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         "session_wall": time.perf_counter() - session.config.stash[_START],
         "loop_time": _TOTALS["loop"],
         "wall_in_loops": _TOTALS["wall"],
+        "cpu_in_loops": _TOTALS["cpu"],
         "waiting": _TOTALS["waiting"],
         "loop_runs": _TOTALS["runs"],
         "tests": len(_PER_TEST),

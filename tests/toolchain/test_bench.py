@@ -66,6 +66,8 @@ def test_loop_clock_reports_loop_time_not_wall_time(pytester: pytest.Pytester) -
     data = json.loads(report.read_text())
     assert data["loop_time"] >= 3600  # an hour on the loop's clock, without waiting for it
     assert data["loop_runs"] == 1
+    # the loop's own time: what its turns took of the CPU, and its waits (none here)
+    assert 0 < data["cpu_in_loops"] + data["waiting"] < 1
     (test,) = data["most_loop_time"]
     assert test["test"] == "test_clock.py::test_an_hour_of_timeouts"
 
