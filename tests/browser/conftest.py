@@ -14,6 +14,7 @@ import re
 import os
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -246,6 +247,8 @@ class Tab:
     ):
         self.base_url = base_url
         self.problems: list[str] = []
+        #: requests sent and not yet answered or failed
+        self.pending: set[Request] = set()
         size = {"viewport": PHONE, "device_scale_factor": 2} if phone else {"viewport": VIEWPORT}
         self.context = browser.new_context(
             **size,
@@ -262,6 +265,8 @@ class Tab:
         self.page = self.context.new_page()
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        self.page.on("request", lambda request: self.pending.add(request))
+        self.page.on("requestfinished", lambda request: self.pending.discard(request))
         self.page.on("requestfailed", self._request_failed)
         self.page.on("response", self._response)
 
@@ -279,20 +284,42 @@ class Tab:
             self.problems.append(f"console {message.type}: {message.text} ({where})")
 
     def _request_failed(self, request: Request) -> None:
-        if request.url.startswith(self.base_url):
+        self.pending.discard(request)
+        # ERR_ABORTED: the tab went to another page before the answer came (the icon a
+        # browser fetches after "load", say); the site answers everything it is asked
+        # (_response reports an HTTP error, a refused host is blockedbyclient).
+        if request.url.startswith(self.base_url) and request.failure != "net::ERR_ABORTED":
             self.problems.append(f"request failed: {request.url}: {request.failure}")
 
     def _response(self, response: Response) -> None:
         if response.status >= 400:
             self.problems.append(f"HTTP {response.status}: {response.url}")
 
+    def settle(self, timeout: float = 10.0) -> None:
+        """Wait until every request the page has sent is answered or has failed.
+
+        Not Playwright's "networkidle", which waits half a second with no request after
+        the last one, on every page, and still misses a request sent later than that.
+        The site's own scripts run before "load"; what Sphinx's search fetches later
+        (each result's summary), the tests of search wait for (test_search.results).
+        """
+        deadline = time.monotonic() + timeout
+        while self.pending:
+            if time.monotonic() > deadline:
+                pending = ", ".join(sorted(r.url for r in self.pending))
+                raise AssertionError(f"requests still unanswered after {timeout:g} s: {pending}")
+            self.page.wait_for_timeout(10)  # lets Playwright deliver the page's events
+
     def assert_clean(self) -> None:
-        """Fail with every problem seen so far, one a line."""
+        """Fail with every problem seen so far, one a line, once every request sent has
+        its answer."""
+        self.settle()
         assert not self.problems, "\n".join(self.problems)
 
     def open(self, path: str) -> Page:
-        """Load a page of the site and wait until it stops loading anything."""
-        self.page.goto(self.base_url + path, wait_until="networkidle")
+        """Load a page of the site: its "load" event, then every request it sent."""
+        self.page.goto(self.base_url + path, wait_until="load")
+        self.settle()
         return self.page
 
 

@@ -12,6 +12,7 @@ from playwright.sync_api import Locator, Page, Request, expect
 
 from conftest import Site, Tab
 from reader_messages import TRACEBACK, VARIANTS
+from test_search import results
 
 BOXES = ["index.html", "reference/error-index.html"]
 
@@ -111,6 +112,7 @@ def test_pasted_markup_is_text_and_nothing_runs(new_tab: Callable[..., Tab]) -> 
 def test_nothing_is_sent_or_kept(new_tab: Callable[..., Tab]) -> None:
     tab = new_tab()
     page = tab.open("index.html")
+    # what the browser fetches after "load" (the favicon) has come and gone
     page.wait_for_load_state("networkidle")
     requests: list[Request] = []
     page.on("request", lambda request: requests.append(request))
@@ -150,6 +152,7 @@ def test_the_search_page_shows_the_entries_for_a_readers_message(
 
     def search(message: str) -> list[str]:
         page = tab.open(f"search.html?q={quote(message)}")
+        results(tab)  # Sphinx's own search, done: the next page would cut its requests short
         return result_pages(page.locator(".verified-matches"))
 
     assert_each_variant_in_the_first_three(search)

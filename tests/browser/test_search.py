@@ -100,8 +100,9 @@ def search_from_the_box(tab: Tab, words: str) -> Page:
     box.press("Enter")
     page.wait_for_url("**/search.html?q=*")
     assert results(tab), f"no result for {words!r}"
-    with page.expect_navigation(wait_until="networkidle"):
+    with page.expect_navigation(wait_until="load"):
         page.locator(f"{RESULTS} > a").first.click()
+    tab.settle()
     return page
 
 
