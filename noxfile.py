@@ -308,7 +308,11 @@ def flakes(session: nox.Session) -> None:
         return number, seed, done.stdout, _failed_tests(junit)
 
     failures: list[str] = []
-    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+    workers = os.cpu_count() or 1
+    # said before the first run ends: the bench's timing of nox's log would count the
+    # runs until then as the session's installs (nox_full's table read 15 s of them)
+    session.log(f"flakes: {FLAKE_RUNS} runs, {workers} at once")
+    with ThreadPoolExecutor(workers) as pool:
         for number, seed, output, failed in pool.map(run, enumerate(seeds, start=1)):
             summary = output.strip().splitlines()[-1] if output.strip() else "(no output)"
             session.log(f"run {number}/{FLAKE_RUNS}, --randomly-seed={seed}: {summary}")
