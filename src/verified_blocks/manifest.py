@@ -14,20 +14,19 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import fields
 from collections.abc import Iterator, Mapping
 from enum import Enum
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .spec import Block, Versioned, fingerprint, option_fields, version_key
+from .spec import OPTIONS, Block, Versioned, fingerprint, version_key
 
 MANIFEST = "manifest.json"
 
 #: Block fields the manifest does not store: the page is the file's, the code is in the
 #: file itself (the fingerprint stands for it).
 _NOT_STORED = ("page", "code")
-_VERSIONED = tuple(f.name for f, o in option_fields() if o.versioned)
+_VERSIONED = tuple(name for name, o in OPTIONS.items() if o.versioned)
 
 
 class Kind(str, Enum):
@@ -122,11 +121,10 @@ class ExampleFile(NamedTuple):
 
 def _block_to_json(block: Block) -> dict[str, object]:
     data: dict[str, object] = {}
-    for f in fields(Block):
-        value = getattr(block, f.name)
-        if f.name in _NOT_STORED or value is None:
+    for name, value in zip(Block._fields, block, strict=True):
+        if name in _NOT_STORED or value is None:
             continue
-        data[f.name] = value.to_json() if isinstance(value, Versioned) else value
+        data[name] = value.to_json() if isinstance(value, Versioned) else value
     data["fingerprint"] = fingerprint(block)
     return data
 

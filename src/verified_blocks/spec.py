@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import Field, dataclass, field, fields
 from typing import Any, ClassVar, NamedTuple
 
 # What an error line is belongs to the line matching (lines.py); re-exported here, where
@@ -114,11 +113,11 @@ class Option(NamedTuple):
 
     The directive's ``option_spec``, the extractor's checks, the manifest and the
     fingerprint are all derived from these, so an option is defined once: as a field of
-    :class:`Block` made with :func:`option`.
+    :class:`Block`, with its :func:`option` in :data:`OPTIONS`.
 
-    A named tuple, as :class:`Versioned` is: every pytest run imports this module, and
-    making a dataclass costs about 0.6 ms (its methods are compiled from source), a named
-    tuple a fifth of that. :class:`Block` stays a dataclass: its fields are the options.
+    A named tuple, as :class:`Block` and :class:`Versioned` are: every pytest run imports
+    this module, and making a dataclass costs about 0.6 ms (its methods are compiled from
+    source), a named tuple a fifth of that.
     """
 
     name: str  #: the option as written: ``:min-python: 3.11``
@@ -138,10 +137,9 @@ def option(
     versioned: bool = False,
     expectation: bool = False,
     counts_for_fingerprint: bool = True,
-) -> Any:
-    """A :class:`Block` field that a directive option sets (``None`` when absent)."""
-    spec = Option(name, convert, versioned, expectation, counts_for_fingerprint)
-    return field(default=None, metadata={"option": spec})
+) -> Option:
+    """How a directive option sets a :class:`Block` field (``None`` when absent)."""
+    return Option(name, convert, versioned, expectation, counts_for_fingerprint)
 
 
 class BlockError(Exception):
@@ -202,13 +200,13 @@ def version_label(versions: list[str]) -> str:
     return first if first == last else f"{first}–{last}"
 
 
-@dataclass(frozen=True)
-class Block:
+class Block(NamedTuple):
     """One verified block of a page.
 
-    The fields made with :func:`option` are the directive's options: adding one here
-    adds it to the directive, the manifest and the fingerprint; what it means is
-    checked in :func:`_check_options_fit` and by whatever runs or renders it.
+    The fields after ``code`` are the directive's options, each described in
+    :data:`OPTIONS`: adding one here and there adds it to the directive, the manifest and
+    the fingerprint; what it means is checked in :func:`_check_options_fit` and by
+    whatever runs or renders it. A named tuple, as :class:`Option` says.
     """
 
     page: str  #: page path relative to the repository, e.g. ``docs/how-to/x.md``
@@ -216,14 +214,13 @@ class Block:
     code_line: int  #: 1-based page line of the block's first line of code
     file: str  #: file name within the page's folder of ``examples/``
     code: str  #: the block's text, ending in a newline
-    raises: Versioned | None = option("raises", versioned=True, expectation=True)
-    lines: Versioned | None = option("lines", versioned=True, expectation=True)
-    stdout: str | None = option("stdout", expectation=True)
-    outcome: dict[str, int] | None = option("outcome", _outcome, expectation=True)
-    min_python: str | None = option("min-python", _python_version)
-    skip: str | None = option("skip")
-    #: how the block is shown, not what it does
-    emphasize_lines: str | None = option("emphasize-lines", counts_for_fingerprint=False)
+    raises: Versioned | None = None
+    lines: Versioned | None = None
+    stdout: str | None = None
+    outcome: dict[str, int] | None = None
+    min_python: str | None = None
+    skip: str | None = None
+    emphasize_lines: str | None = None
 
     @property
     def where(self) -> str:
@@ -249,24 +246,32 @@ class Block:
         return tuple(v for v in SUPPORTED_PYTHONS if version_key(v) >= version_key(self.min_python))
 
 
-def option_fields() -> list[tuple[Field[Any], Option]]:
-    """The fields of :class:`Block` that options set, in declaration order."""
-    return [(f, f.metadata["option"]) for f in fields(Block) if "option" in f.metadata]
+#: The fields of :class:`Block` that options set, in its order, and how each is written.
+OPTIONS: dict[str, Option] = {
+    "raises": option("raises", versioned=True, expectation=True),
+    "lines": option("lines", versioned=True, expectation=True),
+    "stdout": option("stdout", expectation=True),
+    "outcome": option("outcome", _outcome, expectation=True),
+    "min_python": option("min-python", _python_version),
+    "skip": option("skip"),
+    #: how the block is shown, not what it does
+    "emphasize_lines": option("emphasize-lines", counts_for_fingerprint=False),
+}
 
 
 #: Options of the ``example`` directive, with MyST/docutils-style converters.
 #: (Typed as docutils types a directive's, which the Sphinx directive inherits.)
 OPTION_SPEC: dict[str, Callable[[str], Any]] = {}
-for _field, _option in option_fields():
+for _field, _option in OPTIONS.items():
     OPTION_SPEC |= (
         _versioned(_option.name) if _option.versioned else {_option.name: _option.convert}
     )
 
 #: Fields whose options describe running the whole file: they belong on its last block.
-FILE_EXPECTATIONS = tuple(f.name for f, o in option_fields() if o.expectation)
+FILE_EXPECTATIONS = tuple(name for name, o in OPTIONS.items() if o.expectation)
 
 #: Fields whose value the fingerprint covers (every manifest load computes one per block).
-_FINGERPRINTED = tuple(f.name for f, o in option_fields() if o.counts_for_fingerprint)
+_FINGERPRINTED = tuple(name for name, o in OPTIONS.items() if o.counts_for_fingerprint)
 
 
 class DirectiveSyntax:
@@ -339,10 +344,10 @@ def build_block(
     if not any(text.strip() for text in body):
         raise BlockError(page, line, f"the block for {file} is empty")
     stated: dict[str, Any] = {
-        f.name: _collect_versioned(options, o.name, page, line)
+        name: _collect_versioned(options, o.name, page, line)
         if o.versioned
         else options.get(o.name)
-        for f, o in option_fields()
+        for name, o in OPTIONS.items()
     }
     block = Block(
         page=page,

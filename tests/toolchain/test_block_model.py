@@ -3,7 +3,6 @@ manifest and the fingerprint follow from it; the manifest keeps fingerprints, no
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import pytest
@@ -13,11 +12,11 @@ from verified_blocks.manifest import Kind
 from verified_blocks.spec import (
     FILE_EXPECTATIONS,
     OPTION_SPEC,
+    OPTIONS,
     SUPPORTED_PYTHONS,
     Block,
     Versioned,
     fingerprint,
-    option_fields,
 )
 
 EVERY_OPTION = """
@@ -56,17 +55,21 @@ import server
 
 
 def test_every_option_field_is_a_directive_option():
-    for f, option in option_fields():
-        assert option.name in OPTION_SPEC, f.name
+    for name, option in OPTIONS.items():
+        assert option.name in OPTION_SPEC, name
         if option.versioned:
             for version in SUPPORTED_PYTHONS[1:]:
                 assert f"{option.name}-{version}" in OPTION_SPEC
-    names = {o.name for _, o in option_fields()}
+    names = {o.name for _, o in OPTIONS.items()}
     versioned = {
-        f"{o.name}-{v}" for _, o in option_fields() if o.versioned for v in SUPPORTED_PYTHONS
+        f"{o.name}-{v}" for _, o in OPTIONS.items() if o.versioned for v in SUPPORTED_PYTHONS
     }
     assert set(OPTION_SPEC) <= names | versioned
     assert FILE_EXPECTATIONS == ("raises", "lines", "stdout", "outcome")
+
+
+def test_every_block_field_after_its_code_is_an_option_in_order():
+    assert tuple(OPTIONS) == Block._fields[Block._fields.index("code") + 1 :]
 
 
 def test_the_manifest_round_trips_every_option(repo):
@@ -97,8 +100,8 @@ def test_the_manifest_round_trips_every_option(repo):
 
     page = read_page(repo.root / "docs/how-to/everything.md", "docs/how-to/everything.md")
     assert sorted(page, key=lambda b: b.file) == sorted(blocks.values(), key=lambda b: b.file)
-    for f, _ in option_fields():
-        assert any(getattr(b, f.name) is not None for b in page), f"no block sets {f.name}"
+    for name, _ in OPTIONS.items():
+        assert any(getattr(b, name) is not None for b in page), f"no block sets {name}"
 
 
 def test_the_manifest_keeps_fingerprints_not_code(repo):
@@ -128,18 +131,18 @@ def test_a_hand_edited_example_is_refused_with_its_page_line(repo):
 def test_what_counts_for_the_fingerprint():
     block = Block(page="docs/x.md", line=3, code_line=4, file="x.py", code="pass\n")
     same = fingerprint(block)
-    assert fingerprint(dataclasses.replace(block, emphasize_lines="1")) == same
-    assert fingerprint(dataclasses.replace(block, line=30, code_line=31)) == same
-    for f, option in option_fields():
+    assert fingerprint(block._replace(emphasize_lines="1")) == same
+    assert fingerprint(block._replace(line=30, code_line=31)) == same
+    for name, option in OPTIONS.items():
         if not option.counts_for_fingerprint:
             continue
         value = (
             Versioned("X", {})
             if option.versioned
-            else ({"failed": 1} if f.name == "outcome" else "3.11")
+            else ({"failed": 1} if name == "outcome" else "3.11")
         )
-        assert fingerprint(dataclasses.replace(block, **{f.name: value})) != same, f.name
-    assert fingerprint(dataclasses.replace(block, code="pass  \n")) != same
+        assert fingerprint(block._replace(**{name: value})) != same, name
+    assert fingerprint(block._replace(code="pass  \n")) != same
 
 
 def test_kinds_read_as_their_names():

@@ -9,7 +9,6 @@ interpreter (``:raises-3.11:`` on 3.11 to 3.13, say), as the plugin would compar
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterator
 
@@ -33,7 +32,7 @@ def expectation_faults(block: Block, page_lines: list[str]) -> Iterator[Fault]:
             "raises",
             f":{key}: {change(text, new)}",
             key,
-            dataclasses.replace(block, raises=raises),
+            block._replace(raises=raises),
         )
     if block.stdout is not None:
         lines = block.stdout.splitlines()
@@ -44,7 +43,7 @@ def expectation_faults(block: Block, page_lines: list[str]) -> Iterator[Fault]:
                     "stdout",
                     f":stdout: {change(line, alter_text(line))}",
                     "stdout",
-                    dataclasses.replace(block, stdout=stdout),
+                    block._replace(stdout=stdout),
                 )
     if block.outcome is not None:
         for name, count in block.outcome.items():
@@ -52,7 +51,7 @@ def expectation_faults(block: Block, page_lines: list[str]) -> Iterator[Fault]:
                 "outcome",
                 f":outcome: {name}={count} → {name}={count + 1}",
                 "outcome",
-                dataclasses.replace(block, outcome={**block.outcome, name: count + 1}),
+                block._replace(outcome={**block.outcome, name: count + 1}),
             )
     if block.lines is not None:
         key, text = _active(block.lines, "lines")
@@ -64,9 +63,7 @@ def expectation_faults(block: Block, page_lines: list[str]) -> Iterator[Fault]:
                     "lines",
                     f":{key}: {change(line, alter_text(line))}",
                     key,
-                    dataclasses.replace(
-                        block, lines=_with_active(block.lines, key, "lines", changed)
-                    ),
+                    block._replace(lines=_with_active(block.lines, key, "lines", changed)),
                 )
 
 

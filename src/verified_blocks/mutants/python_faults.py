@@ -12,7 +12,6 @@ line number and still compiles becomes a :class:`~.model.Fault` of that block.
 from __future__ import annotations
 
 import ast
-import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -45,14 +44,14 @@ def code_faults(files: list[ExampleFile]) -> Iterator[Fault]:
             if code is None or not _compiles(source, placed, code):
                 continue
             block = placed.block
-            mutated = dataclasses.replace(block, code=code)
+            mutated = block._replace(code=code)
             yield Fault(operator, description, placed.page_line(line), block, mutated)
 
 
 def _compiles(source: _Source, placed: Placed, code: str) -> bool:
     """A mutant must still be valid Python: a syntax error is no fault worth finding."""
     f = source.file
-    blocks = [dataclasses.replace(p.block, code=code) if p is placed else p.block for p in f.placed]
+    blocks = [p.block._replace(code=code) if p is placed else p.block for p in f.placed]
     try:
         ast.parse("\n".join(b.code for b in blocks))
     except SyntaxError:

@@ -7,7 +7,6 @@ an ``await`` is removed or ``MagicMock`` and ``AsyncMock`` are swapped, as in Py
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterator
 
@@ -54,5 +53,5 @@ def _line_changed(block: Block, number: int, new: str, operator: str, descriptio
     """``block`` with its line ``number`` (0-based) replaced by ``new``."""
     lines = block.code.splitlines()
     lines[number] = new
-    mutated = dataclasses.replace(block, code="\n".join(lines) + "\n")
+    mutated = block._replace(code="\n".join(lines) + "\n")
     return Fault(operator, description, block.code_line + number, block, mutated)

@@ -55,11 +55,12 @@ def setup(app: Sphinx) -> dict[str, object]:
     # env_version: bump when what the directives store in the environment, or the nodes
     # they make, change (4: troubleshooting blocks index their error messages; 5: the
     # catalog kept per page lists a session's tracebacks; 6: the state is a domain's; 7: a
-    # badge has a line of provenance; 8: the inputs are stamped per page), so that an
-    # existing build reads every page again instead of keeping what the old code made
+    # badge has a line of provenance; 8: the inputs are stamped per page; 9: a block is a
+    # named tuple), so that an existing build reads every page again instead of keeping
+    # what the old code made
     return {
         "version": "1",
-        "env_version": 8,
+        "env_version": 9,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }
