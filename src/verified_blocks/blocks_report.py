@@ -5,7 +5,8 @@ read them, and show a verdict only for the block it was made from (its fingerpri
 
 Each report also says what verified it (its provenance, :func:`provenance`): the exact
 interpreter, the versions of pytest, pytest-asyncio and aiohttp, the commit of the
-repository (and whether ``docs/`` or ``examples/`` had uncommitted changes) and when it ran.
+repository (and whether ``docs/`` or ``examples/`` had uncommitted changes) and when it ran:
+the first run to find all that it says (a later run that finds the same leaves it as it is).
 
 Standard library only: it runs on every interpreter under test.
 """
@@ -85,8 +86,25 @@ def write(state: State, path: Path) -> None:
         **provenance(state.root),
         "blocks": records,
     }
+    if _same_but_date(path, data):
+        return  # as it was: the site built from it is not built again for nothing
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+
+
+def _same_but_date(path: Path, data: dict[str, object]) -> bool:
+    """Whether the report at ``path`` says all that ``data`` says, but for its date.
+
+    Such a report is left as it is, its date that of the first run to find all that:
+    every later run would otherwise change the site (each badge shows the date), and
+    with it everything built from it (``nox -s docs`` and the browser tests, whose pass
+    is kept only for the same site).
+    """
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(kept, dict) and {**kept, "date": None} == {**data, "date": None}
 
 
 def expected_of(f: ExampleFile, block: Block) -> dict[str, object]:

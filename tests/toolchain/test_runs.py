@@ -160,6 +160,27 @@ def test_report_says_what_verified_it(repo, pytester, tmp_path):
     assert before <= ran <= datetime.now(timezone.utc)
 
 
+def test_a_report_that_finds_the_same_keeps_its_date(repo, pytester, tmp_path):
+    """A run that finds all a report says, but for the date, leaves it as it is: the
+    site built from it (every badge shows the date) is not built again for nothing. A
+    run that finds anything else writes the report anew."""
+    report = tmp_path / "report.json"
+    run(repo, pytester, RAISES, f"--blocks-report={report}").assert_outcomes(passed=1)
+    data = json.loads(report.read_text())
+    data["date"] = "2020-01-01T00:00:00Z"  # as if written by an earlier run
+    report.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    written = report.read_bytes()
+    run(repo, pytester, RAISES, f"--blocks-report={report}").assert_outcomes(passed=1)
+    assert report.read_bytes() == written
+
+    data["blocks"][0]["observed"] = "something else"
+    report.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    run(repo, pytester, RAISES, f"--blocks-report={report}").assert_outcomes(passed=1)
+    rewritten = json.loads(report.read_text())
+    assert rewritten["blocks"][0]["observed"] == rewritten["blocks"][0]["expected"]["message"]
+    assert rewritten["date"] != "2020-01-01T00:00:00Z"
+
+
 def _git(root, *args: str) -> str:
     command = ["git", "-c", "user.name=Guide", "-c", "user.email=guide@example.org"]
     command += ["-c", "commit.gpgsign=false", "-C", str(root), *args]

@@ -2,7 +2,7 @@
 
 Each examples report says the exact interpreter, the versions of pytest, pytest-asyncio
 and aiohttp, the commit (with "+ local changes" when ``docs/`` or ``examples/`` differed
-from it) and when it ran (``blocks_report.provenance``).
+from it) and when a run first found its results (``blocks_report.provenance``).
 
 - ```` ```{verified-provenance} ```` is a table of them, one row per supported Python, and
   "not verified in this build" for a Python with no report; it is the target of the label
