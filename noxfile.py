@@ -18,13 +18,10 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import shutil
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from xml.etree import ElementTree
 
 import nox
 
@@ -52,7 +49,6 @@ PYTHONS = nox.project.python_versions(nox.project.load_toml(ROOT / "pyproject.to
 DOCS_PYTHON = "3.13"  # Sphinx 9.2 needs 3.13+
 COVERAGE_PYTHON = "3.13"
 FLAKES_PYTHON = "3.13"
-FLAKE_RUNS = 20
 REPORTS = "_build/reports"
 
 
@@ -99,15 +95,46 @@ def tests(session: nox.Session) -> None:
     """The toolchain's own tests: extractor, plugin, Sphinx extension, bad input.
 
     `-- tests/toolchain/test_x.py` runs only the tests named; any other argument goes to
-    pytest (`-- -n 0` runs them in one process instead of on every CPU).
+    pytest (`-- -n 0` runs them in one process instead of on every CPU). Not run again
+    while nothing they read changed since they passed (`-- --no-cache` runs them).
     """
     _install(session, "tests")
-    named = [a for a in session.posargs if not a.startswith("-")]
+    options = _options(session)
+    named = [a for a in options if not a.startswith("-")]
     chosen = any(Path(a.split("::")[0]).exists() for a in named)
-    session.run(
+    # They read the whole repository (its pages, examples, workflows, README): every file
+    # git tracks or would track keys their pass.
+    _unless_kept(
+        session,
+        ["."],
         *("python", "-m", "pytest", "-n", "auto"),
         *([] if chosen else ["tests"]),
-        *session.posargs,
+        *options,
+    )
+
+
+def _options(session: nox.Session) -> list[str]:
+    """The session's arguments for its check, less `--no-cache` (see :func:`_unless_kept`)."""
+    return [a for a in session.posargs if a != "--no-cache"]
+
+
+#: What every kept pass depends on besides its own inputs: how its session is made.
+_SESSION_INPUTS = ("noxfile.py", "pyproject.toml", "uv.lock")
+
+
+def _unless_kept(
+    session: nox.Session, inputs: list[str], *command: str, stamps: list[str] | None = None
+) -> None:
+    """Run the session's check, `command`, unless it passed before with nothing it reads
+    changed since: the same `inputs` (files, folders), the same environment and
+    interpreter, the same `stamps` (programs the system installs), the same command
+    (verified_blocks/verdicts.py). `-- --no-cache` runs it whatever was kept."""
+    session.run(
+        *("python", "-m", "verified_blocks.verdicts", session.name),
+        *(f"--input={p}" for p in (*_SESSION_INPUTS, *inputs)),
+        *(f"--stamp={p}" for p in stamps or []),
+        *(["--no-cache"] if "--no-cache" in session.posargs else []),
+        *("--", *command),
     )
 
 
@@ -254,10 +281,15 @@ def coverage(session: nox.Session) -> None:
     """Per page: the page's own blocks run every line and branch of its code under test.
 
     `-- docs/PAGE.md` checks only that page. See verified_blocks/page_coverage.py for what
-    counts as code under test.
+    counts as code under test. Not run again while the pages, the examples and the toolchain
+    are as they were when it passed (`-- --no-cache` runs it).
     """
     _install(session, "examples", extras=("coverage",))
-    session.run("python", "-m", "verified_blocks.page_coverage", *session.posargs)
+    _unless_kept(
+        session,
+        ["docs", "examples", "src"],
+        *("python", "-m", "verified_blocks.page_coverage", *_options(session)),
+    )
 
 
 @nox.session(python=FLAKES_PYTHON)
@@ -265,72 +297,14 @@ def flakes(session: nox.Session) -> None:
     """Run the examples 20 times in random order, asyncio debug mode on: no failure allowed.
 
     Each run has a new pytest-randomly seed, printed; `-- --randomly-seed=N` (or any other
-    pytest option) is passed to every run, so a failing seed can be replayed. As many runs
-    go at once as there are CPUs (each is one busy process), with pytest's cache off: the
-    runs of one folder would all rewrite it.
+    pytest option) is passed to every run, so a failing seed can be replayed
+    (verified_blocks/flakes.py). Not run again while the examples and the toolchain are
+    as they were when they passed (`-- --no-cache` runs them).
     """
     _install(session, "flakes")
-    out = Path("_build/flakes")
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
-    seeds = random.SystemRandom().sample(range(1, 2**32), FLAKE_RUNS)
-    env = {
-        **os.environ,
-        "PATH": os.pathsep.join([session.bin, os.environ.get("PATH", "")]),
-        "VIRTUAL_ENV": str(session.virtualenv.location),
-        "PYTHONASYNCIODEBUG": "1",
-    }
-
-    def run(numbered: tuple[int, int]) -> tuple[int, int, str, list[str]]:
-        number, seed = numbered
-        junit = out / f"run-{number}.xml"
-        command = [
-            *(os.path.join(session.bin, "python"), "-X", "dev", "-m", "pytest"),
-            *("-c", "examples/pytest.ini", "examples", "-q", "-p", "no:cacheprovider"),
-            *("-p", "randomly", f"--randomly-seed={seed}", f"--junit-xml={junit}"),
-            # pytest-asyncio sets its loops' debug mode itself, ignoring the environment
-            "--asyncio-debug",
-            *session.posargs,
-        ]
-        done = subprocess.run(
-            command,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            check=False,
-        )
-        if done.returncode not in (0, 1):  # 1: some tests failed, counted below
-            session.error(
-                f"run {number}, --randomly-seed={seed}: pytest exited "
-                f"{done.returncode}\n{done.stdout}"
-            )
-        return number, seed, done.stdout, _failed_tests(junit)
-
-    failures: list[str] = []
-    workers = os.cpu_count() or 1
-    # said before the first run ends: the bench's timing of nox's log would count the
-    # runs until then as the session's installs (nox_full's table read 15 s of them)
-    session.log(f"flakes: {FLAKE_RUNS} runs, {workers} at once")
-    with ThreadPoolExecutor(workers) as pool:
-        for number, seed, output, failed in pool.map(run, enumerate(seeds, start=1)):
-            summary = output.strip().splitlines()[-1] if output.strip() else "(no output)"
-            session.log(f"run {number}/{FLAKE_RUNS}, --randomly-seed={seed}: {summary}")
-            if failed:
-                print(output)
-                failures += [f"--randomly-seed={seed}: {name}" for name in failed]
-    session.log(f"flakes: {FLAKE_RUNS} runs, {len(failures)} failures")
-    if failures:
-        session.error("\n".join(failures))
-
-
-def _failed_tests(junit: Path) -> list[str]:
-    """The tests a pytest JUnit XML report records as failed or in error."""
-    names = []
-    for case in ElementTree.parse(junit).iter("testcase"):
-        if case.find("failure") is not None or case.find("error") is not None:
-            names.append(f"{case.get('classname')}::{case.get('name')}")
-    return names
+    _unless_kept(
+        session, ["examples", "src"], "python", "-m", "verified_blocks.flakes", *_options(session)
+    )
 
 
 @nox.session(python=PYTHONS[0], venv_backend="uv", reuse_venv=False)
@@ -494,12 +468,26 @@ def browser(session: nox.Session) -> None:
 
     Needs the site (`nox -s examples docs`) and Debian's Chromium (`apt-get install chromium
     chromium-driver`; Playwright's own browser download is never used). `-- --site=DIR`
-    tests another build, `-- --chromium=PATH` another Chromium.
+    tests another build, `-- --chromium=PATH` another Chromium. Not run again while the
+    site, these tests and Chromium are as they were when they passed (`-- --no-cache`).
     """
-    _install_tools(session, "browser")
+    _install(session, "browser")  # the toolchain too: verified_blocks.verdicts
     # On every CPU (pytest-xdist): each worker serves the site and drives a Chromium of its
     # own; `-- -n 0` runs them in one process.
-    session.run("python", "-m", "pytest", "-n", "auto", "tests/browser", *session.posargs)
+    _unless_kept(
+        session,
+        [SITE, "tests/browser", "docs"],
+        *("python", "-m", "pytest", "-n", "auto", "tests/browser", *_options(session)),
+        stamps=[c for c in CHROMIUMS if c and os.access(c, os.X_OK)],
+    )
+
+
+#: The Chromiums tests/browser/conftest.py may drive (Debian's binary, else one on PATH):
+#: an upgrade of one runs the browser tests again.
+CHROMIUMS = [
+    "/usr/lib/chromium/chromium",
+    *(shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")),
+]
 
 
 @nox.session(python=PYTHONS[-1], default=False)
