@@ -2,7 +2,8 @@
 
 One module, one job:
 
-- ``spec``: what a verified block is (its options are fields of ``Block``), and its checks.
+- ``spec``: what a verified block is (its options are fields of ``Block``, described in
+  ``OPTIONS``), and its checks.
 - ``pages``: reads the blocks of a MyST page with MyST's own parser.
 - ``extract``: writes ``examples/`` from the pages; ``manifest``: what it holds, and where
   each line came from.
@@ -16,7 +17,10 @@ One module, one job:
 - ``live``: the live preview's step before each rebuild (``nox -s docs-live``): the pages
   whose blocks changed run again, and their badges say what that run found.
 - ``llms``: the whole built site as one text file (``llms-full.txt``), for AI assistants.
-- ``page_coverage`` and ``mutants``: the checks that a page's blocks test what they claim.
+- ``page_coverage`` and ``mutants``: the checks that a page's blocks test what they claim;
+  ``flakes``: the examples run twenty times in random order.
+- ``verdicts``: a check's pass kept under a digest of what it read (``nox`` run again with
+  nothing changed does not run it again).
 
 The pytest plugin and what it imports need only pytest (``tests/toolchain/test_package.py``).
 """
