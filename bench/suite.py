@@ -1037,7 +1037,11 @@ def full_nox(ctx: Context) -> list[Row]:
             basis="wall",
             budget=("<=", 15.0),
             note="medians of the runs of each, made in turns; every check CI runs against "
-            "the examples on one Python (the next row and the table below: where the time goes)",
+            "the examples on one Python, with nothing changed since the untimed run: tests, "
+            "coverage, flakes, browser and mutants find their passes kept for the same inputs "
+            "and do not run (verified_blocks/verdicts.py, mutants/cache.py); the examples, "
+            "lowest (a fresh environment each time), drift, docs and the linters run (the next "
+            "row and the table below: where the time goes)",
             samples={"full": {"wall": totals}, "one": {"wall": ones}},
         ),
         Row(
