@@ -113,7 +113,7 @@ class Option(NamedTuple):
 
     The directive's ``option_spec``, the extractor's checks, the manifest and the
     fingerprint are all derived from these, so an option is defined once: as a field of
-    :class:`Block`, with its :func:`option` in :data:`OPTIONS`.
+    :class:`Block`, with its :class:`Option` in :data:`OPTIONS`.
 
     A named tuple, as :class:`Block` and :class:`Versioned` are: every pytest run imports
     this module, and making a dataclass costs about 0.6 ms (its methods are compiled from
@@ -121,25 +121,13 @@ class Option(NamedTuple):
     """
 
     name: str  #: the option as written: ``:min-python: 3.11``
-    convert: Callable[[str | None], object]  #: MyST/docutils-style converter
+    convert: Callable[[str | None], object] = _text  #: MyST/docutils-style converter
     #: ``:name-3.X:`` overrides it from a version on (the field holds a :class:`Versioned`)
     versioned: bool = False
     #: it says what running the whole file does, so it belongs on the file's last block
     expectation: bool = False
     #: a change to it must withdraw a report's verdict; False only for how it looks
     counts_for_fingerprint: bool = True
-
-
-def option(
-    name: str,
-    convert: Callable[[str | None], object] = _text,
-    *,
-    versioned: bool = False,
-    expectation: bool = False,
-    counts_for_fingerprint: bool = True,
-) -> Option:
-    """How a directive option sets a :class:`Block` field (``None`` when absent)."""
-    return Option(name, convert, versioned, expectation, counts_for_fingerprint)
 
 
 class BlockError(Exception):
@@ -248,14 +236,14 @@ class Block(NamedTuple):
 
 #: The fields of :class:`Block` that options set, in its order, and how each is written.
 OPTIONS: dict[str, Option] = {
-    "raises": option("raises", versioned=True, expectation=True),
-    "lines": option("lines", versioned=True, expectation=True),
-    "stdout": option("stdout", expectation=True),
-    "outcome": option("outcome", _outcome, expectation=True),
-    "min_python": option("min-python", _python_version),
-    "skip": option("skip"),
+    "raises": Option("raises", versioned=True, expectation=True),
+    "lines": Option("lines", versioned=True, expectation=True),
+    "stdout": Option("stdout", expectation=True),
+    "outcome": Option("outcome", _outcome, expectation=True),
+    "min_python": Option("min-python", _python_version),
+    "skip": Option("skip"),
     #: how the block is shown, not what it does
-    "emphasize_lines": option("emphasize-lines", counts_for_fingerprint=False),
+    "emphasize_lines": Option("emphasize-lines", counts_for_fingerprint=False),
 }
 
 

@@ -78,23 +78,38 @@ def _walk(folder: Path) -> Iterable[Path]:
         yield from (Path(parent, n) for n in names if not n.startswith("."))
 
 
-def key(command: Sequence[str], inputs: Sequence[Path], stamps: Sequence[Path]) -> str:
-    """The digest of everything a check's verdict depends on (see the module docstring)."""
-    digest = hashlib.sha256()
+class Digest:
+    """A sha256 of parts, each prefixed by its length, so that no two lists of parts
+    give the same bytes (this key's and the mutants' verdicts', ``mutants/cache.py``)."""
 
-    def add(*parts: object) -> None:
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+
+    def add(self, *parts: object) -> None:
         for part in parts:
             data = part if isinstance(part, bytes) else str(part).encode()
-            digest.update(len(data).to_bytes(8, "big") + data)
+            self._hash.update(len(data).to_bytes(8, "big") + data)
 
-    add(VERSION, json.dumps(list(command)), sys.version, sys.platform, sys.prefix)
-    installed = sorted((d.metadata["Name"] or "", d.version) for d in metadata.distributions())
-    add(json.dumps(installed))
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
+
+
+def installed() -> str:
+    """The distributions installed beside the running interpreter, by name and version."""
+    found = sorted((d.metadata["Name"] or "", d.version) for d in metadata.distributions())
+    return json.dumps(found)
+
+
+def key(command: Sequence[str], inputs: Sequence[Path], stamps: Sequence[Path]) -> str:
+    """The digest of everything a check's verdict depends on (see the module docstring)."""
+    digest = Digest()
+    digest.add(VERSION, json.dumps(list(command)), sys.version, sys.platform, sys.prefix)
+    digest.add(installed())
     for path in files_of(inputs):
-        add(path.as_posix(), path.read_bytes())
+        digest.add(path.as_posix(), path.read_bytes())
     for path in stamps:
         stat = path.resolve().stat()
-        add(path.as_posix(), stat.st_size, stat.st_mtime_ns)
+        digest.add(path.as_posix(), stat.st_size, stat.st_mtime_ns)
     return digest.hexdigest()
 
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from importlib import metadata
 from pathlib import Path
 
+from ..verdicts import Digest, installed
 from .model import Mutant, Result, Status
 
 #: Bump when what a verdict depends on changes in a way the key does not see.
@@ -28,18 +28,11 @@ _TOOLCHAIN = Path(__file__).resolve().parents[1]
 
 def key(page_text: str, configuration: str, timeout: float, forked: bool) -> str:
     """The digest of everything a page's verdicts depend on (see the module docstring)."""
-    digest = hashlib.sha256()
-
-    def add(*parts: object) -> None:
-        for part in parts:
-            data = part if isinstance(part, bytes) else str(part).encode()
-            digest.update(len(data).to_bytes(8, "big") + data)
-
-    add(VERSION, page_text, configuration, timeout, forked, sys.version, sys.platform)
+    digest = Digest()
+    digest.add(VERSION, page_text, configuration, timeout, forked, sys.version, sys.platform)
     for path in sorted(_TOOLCHAIN.rglob("*.py")):
-        add(path.relative_to(_TOOLCHAIN).as_posix(), path.read_bytes())
-    installed = sorted((d.metadata["Name"] or "", d.version) for d in metadata.distributions())
-    add(json.dumps(installed))
+        digest.add(path.relative_to(_TOOLCHAIN).as_posix(), path.read_bytes())
+    digest.add(installed())
     return digest.hexdigest()
 
 
