@@ -192,8 +192,11 @@ def run(
         command = [
             *(str(venv / "bin" / "python"), "-m", "pytest", "-c", "examples/pytest.ini"),
             *folders,
-            # Runs of one folder at once would each rewrite examples/.pytest_cache.
+            # Runs of one folder at once would each rewrite examples/.pytest_cache; runs
+            # that share pytest's default temp root remove each other's numbered folders
+            # at exit, which can fail a run on a warning (pytest-dev/pytest#11790).
             *("-p", "no:cacheprovider", f"--junit-xml={junit}"),
+            f"--basetemp={out / f'{python}.tmp'}",
             *options,
         ]
         start = time.perf_counter()

@@ -4,7 +4,7 @@
 new pytest-randomly seed, printed; the options are passed to every run (``--randomly-seed=N``
 replays a failing seed). As many runs go at once as there are CPUs (each is one busy
 process), with pytest's cache off: the runs of one folder would all rewrite it. Each run's
-JUnit report is in ``_build/flakes``.
+JUnit report and its own temp folder are in ``_build/flakes``.
 """
 
 from __future__ import annotations
@@ -32,6 +32,21 @@ def failed_tests(junit: Path) -> list[str]:
     return names
 
 
+def command(number: int, seed: int, options: Sequence[str]) -> list[str]:
+    """The pytest command of run ``number``: its seed, its JUnit report, its own temp root."""
+    return [
+        *(sys.executable, "-X", "dev", "-m", "pytest"),
+        *("-c", "examples/pytest.ini", "examples", "-q", "-p", "no:cacheprovider"),
+        *("-p", "randomly", f"--randomly-seed={seed}", f"--junit-xml={OUT}/run-{number}.xml"),
+        # pytest-asyncio sets its loops' debug mode itself, ignoring the environment
+        "--asyncio-debug",
+        # Runs at once that share pytest's default temp root remove each other's numbered
+        # folders at exit, and a run can then fail on a warning (pytest-dev/pytest#11790).
+        f"--basetemp={OUT}/run-{number}",
+        *options,
+    ]
+
+
 def _say(text: str) -> None:
     print(f"flakes: {text}", flush=True)
 
@@ -44,16 +59,12 @@ def main(options: Sequence[str]) -> int:
 
     def run(numbered: tuple[int, int]) -> tuple[int, int, subprocess.CompletedProcess[str]]:
         number, seed = numbered
-        command = [
-            *(sys.executable, "-X", "dev", "-m", "pytest"),
-            *("-c", "examples/pytest.ini", "examples", "-q", "-p", "no:cacheprovider"),
-            *("-p", "randomly", f"--randomly-seed={seed}", f"--junit-xml={OUT}/run-{number}.xml"),
-            # pytest-asyncio sets its loops' debug mode itself, ignoring the environment
-            "--asyncio-debug",
-            *options,
-        ]
         done = subprocess.run(
-            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            command(number, seed, options),
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         return number, seed, done
 

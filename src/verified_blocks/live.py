@@ -118,6 +118,9 @@ def run_pages(root: Path, pages: list[str], report: Path) -> int:
         return 5  # pytest's "no tests collected"
     command = [sys.executable, "-m", "pytest", "-c", "examples/pytest.ini", *folders]
     command += ["-q", "--no-header", "-p", "no:cacheprovider", f"--blocks-report={report}"]
+    # its temp root beside the report: a run sharing pytest's default one with runs at the
+    # same time (a nox session, say) can have its folders removed (pytest-dev/pytest#11790)
+    command.append(f"--basetemp={report.parent / 'pytest-tmp'}")
     return subprocess.run(command, cwd=root, check=False).returncode
 
 

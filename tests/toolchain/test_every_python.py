@@ -217,6 +217,10 @@ def test_pages_run_on_every_python_at_once_and_fail_at_their_page_line(repo, fil
         "docs/how-to/page.md:21 (block at line 8): assert 6 == 9\n    on Python 3.13, 3.99" in out
     )
     assert (repo.root / "out" / "3.99.log").is_file()
+    # each run has its own temp root (the script's scratch folder is made in it): runs
+    # sharing pytest's default one remove each other's folders (pytest-dev/pytest#11790)
+    assert (repo.root / "out" / "3.13.tmp" / "scripts0").is_dir()
+    assert (repo.root / "out" / "3.99.tmp" / "scripts0").is_dir()
 
     code, out, _ = run_pages(repo, capsys, "docs/how-to/page.md", "--", "-k", "not test_triple")
 

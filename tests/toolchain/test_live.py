@@ -81,6 +81,19 @@ def test_a_page_edited_to_fail_gets_a_failing_badge_with_what_the_run_saw(repo, 
     assert text.endswith("assert 4 == 5.")
 
 
+def test_the_run_makes_its_temp_folders_beside_its_report(repo, tmp_path):
+    """Not in pytest's default temp root, which runs at the same time would share with it
+    and clean up under it (pytest-dev/pytest#11790)."""
+    scratch_test = "\n\ndef test_scratch(tmp_path):\n    (tmp_path / 'x').touch()\n```\n"
+    repo.page("how-to/double.md", PAGE.removesuffix("```\n") + scratch_test)
+    assert repo.extract() == 0
+    report = tmp_path / "scratch" / "run.json"
+    report.parent.mkdir()
+
+    assert live.run_pages(repo.root, ["docs/how-to/double.md"], report) == 0
+    assert (report.parent / "pytest-tmp" / "test_scratch0" / "x").is_file()
+
+
 def test_a_page_whose_blocks_did_not_change_is_not_run_again(repo, capsys):
     repo.page("how-to/double.md", PAGE)
     assert live.main(["--root", str(repo.root)]) == 0

@@ -29,13 +29,25 @@ def test_every_page_with_examples_has_a_bundle():
     assert len(BUNDLES) >= 25
 
 
+def _reader_env(tmp_path: Path) -> dict[str, str]:
+    """A reader's environment: none of our pytest options, and a temp root of the test's own.
+
+    Runs on the other xdist worker at the same time would otherwise share pytest's default
+    temp root and remove each other's numbered folders (pytest-dev/pytest#11790).
+    """
+    temproot = tmp_path / "pytest-temproot"
+    temproot.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
+    return {**env, "PYTEST_DEBUG_TEMPROOT": str(temproot)}
+
+
 @pytest.mark.parametrize("page", sorted(BUNDLES))
 def test_downloaded_examples_run_with_the_command_shown(page, tmp_path):
     bundle = BUNDLES[page]
     zipfile.ZipFile(io.BytesIO(bundle.zip_bytes())).extractall(tmp_path)
     (folder,) = tmp_path.iterdir()
     assert (folder / "requirements.txt").read_bytes() == (ROOT / "requirements.txt").read_bytes()
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
+    env = _reader_env(tmp_path)
     here = f"{sys.version_info.major}.{sys.version_info.minor}"
     newer = {f for f, since in bundle.newer.items() if version_key(since) > version_key(here)}
     for command in bundle.command[1:]:  # [0] is the pip install
@@ -57,7 +69,7 @@ def _run_all(pages: dict[str, object], tmp_path: Path) -> subprocess.CompletedPr
     zipfile.ZipFile(io.BytesIO(all_pages_zip(pages))).extractall(tmp_path)
     folder = tmp_path / ALL_PAGES_FOLDER
     assert (folder / "requirements.txt").read_bytes() == (ROOT / "requirements.txt").read_bytes()
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
+    env = _reader_env(tmp_path)
     return subprocess.run(
         [sys.executable, "run_all.py"], cwd=folder, env=env, capture_output=True, text=True
     )
