@@ -73,6 +73,16 @@ def _sync(session: nox.Session, *args: str, venv: str | None = None) -> None:
         *("uv", "sync", "--locked", "--no-default-groups", *args),
         env={"UV_PROJECT_ENVIRONMENT": venv, "UV_PYTHON": venv, "VIRTUAL_ENV": venv},
     )
+    # Where Python may not write bytecode, pytest would rewrite its plugins' modules at every
+    # run: have it write them into the environment once (verified_blocks/rewrite_cache.py;
+    # it does nothing when the environment's distributions are as it last saw them).
+    if os.environ.get("PYTHONDONTWRITEBYTECODE") and not any("--only-group" in a for a in args):
+        python = str(Path(venv, "Scripts" if sys.platform == "win32" else "bin", "python"))
+        said = session.run(
+            python, "-m", "verified_blocks.rewrite_cache", external=True, silent=True
+        )
+        if isinstance(said, str) and said.strip():
+            session.log(said.strip().splitlines()[-1])
 
 
 @nox.session(python=DOCS_PYTHON)
