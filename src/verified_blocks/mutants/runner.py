@@ -2,10 +2,12 @@
 
 Only the mutated page is extracted, into a temporary directory (``examples/`` is never
 touched), and run by pytest in a subprocess with the plugin and the generated
-``pytest.ini``, exactly as ``nox -s examples`` runs it, on this interpreter only. A run
-that fails a check, or hangs past its time limit, kills the mutant; a run that passes lets
-it survive. :func:`run` first runs each page as written (it must pass), then its mutants,
-``jobs`` at a time, then lets the reviewed equivalents explain the survivors.
+``pytest.ini``, as ``nox -s examples`` runs it, on this interpreter only, but with the
+tests of the mutated file (and of the files that import it) first and ``-x``: a run stops
+at its first failure (:mod:`.first`). A run that fails a check, or hangs past its time
+limit, kills the mutant; a run that passes lets it survive. :func:`run` first runs each
+page as written (it must pass), then its mutants, ``jobs`` at a time, then lets the
+reviewed equivalents explain the survivors.
 """
 
 from __future__ import annotations
@@ -124,7 +126,9 @@ def run(
 
         def one(job: _Job) -> Result:
             mutant = job.mutant
-            status, detail, _ = run_page(mutant.page, job.blocks, job.limit, configuration, servers)
+            status, detail, _ = run_page(
+                mutant.page, job.blocks, job.limit, configuration, servers, mutant.block.file
+            )
             if progress:
                 listed = status is Status.SURVIVED and any(e.names(mutant) for e in equivalents)
                 shown = Status.EQUIVALENT if listed else status
@@ -146,12 +150,14 @@ def run_page(
     timeout: float,
     configuration: str,
     servers: Servers | None = None,
+    mutated: str | None = None,
 ) -> Run:
     """Run one page's examples in a temporary copy, under ``configuration`` (the examples'
     pytest.ini), in a new interpreter or, with ``servers``, a forked one: its verdict, and
-    the seconds it took."""
+    the seconds it took. ``mutated``: the file of the block a mutant changed, whose tests
+    run first (:mod:`.first`)."""
     started = time.monotonic()
-    status, detail = _run_page(page, blocks, timeout, configuration, servers)
+    status, detail = _run_page(page, blocks, timeout, configuration, servers, mutated)
     return Run(status, detail, time.monotonic() - started)
 
 
@@ -164,7 +170,12 @@ def _write_page(where: Path, page: str, blocks: list[Block], configuration: str)
 
 
 def _run_page(
-    page: str, blocks: list[Block], timeout: float, configuration: str, servers: Servers | None
+    page: str,
+    blocks: list[Block],
+    timeout: float,
+    configuration: str,
+    servers: Servers | None,
+    mutated: str | None,
 ) -> Verdict:
     with tempfile.TemporaryDirectory(prefix="mutant-") as tmp:
         where = Path(tmp)
@@ -182,6 +193,8 @@ def _run_page(
             # before this run's own limit stops it with no line to show.
             *("-o", f"blocks_timeout={timeout / 2:g}"),
         ]
+        if mutated:  # its tests first: -x stops the run at the first that fails
+            args += ["-p", "verified_blocks.mutants.first", f"--mutated={mutated}"]
         if servers is None:
             returncode, out = _fresh_interpreter(args, where, timeout)
         else:
