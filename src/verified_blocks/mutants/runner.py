@@ -2,12 +2,11 @@
 
 Only the mutated page is extracted, into a temporary directory (``examples/`` is never
 touched), and run by pytest in a subprocess with the plugin and the generated
-``pytest.ini``, as ``nox -s examples`` runs it, on this interpreter only, but with the
-tests of the mutated file (and of the files that import it) first and ``-x``: a run stops
-at its first failure (:mod:`.first`). A run that fails a check, or hangs past its time
-limit, kills the mutant; a run that passes lets it survive. :func:`run` first runs each
-page as written (it must pass), then its mutants, ``jobs`` at a time, then lets the
-reviewed equivalents explain the survivors.
+``pytest.ini``, exactly as ``nox -s examples`` runs it, in the page's order (a mutant can
+make the page depend on its order), on this interpreter only. A run that fails a check,
+or hangs past its time limit, kills the mutant; a run that passes lets it survive.
+:func:`run` first runs each page as written (it must pass), then its mutants, ``jobs`` at
+a time, then lets the reviewed equivalents explain the survivors.
 """
 
 from __future__ import annotations
@@ -126,9 +125,7 @@ def run(
 
         def one(job: _Job) -> Result:
             mutant = job.mutant
-            status, detail, _ = run_page(
-                mutant.page, job.blocks, job.limit, configuration, servers, mutant.block.file
-            )
+            status, detail, _ = run_page(mutant.page, job.blocks, job.limit, configuration, servers)
             if progress:
                 listed = status is Status.SURVIVED and any(e.names(mutant) for e in equivalents)
                 shown = Status.EQUIVALENT if listed else status
@@ -150,14 +147,12 @@ def run_page(
     timeout: float,
     configuration: str,
     servers: Servers | None = None,
-    mutated: str | None = None,
 ) -> Run:
     """Run one page's examples in a temporary copy, under ``configuration`` (the examples'
     pytest.ini), in a new interpreter or, with ``servers``, a forked one: its verdict, and
-    the seconds it took. ``mutated``: the file of the block a mutant changed, whose tests
-    run first (:mod:`.first`)."""
+    the seconds it took."""
     started = time.monotonic()
-    status, detail = _run_page(page, blocks, timeout, configuration, servers, mutated)
+    status, detail = _run_page(page, blocks, timeout, configuration, servers)
     return Run(status, detail, time.monotonic() - started)
 
 
@@ -170,12 +165,7 @@ def _write_page(where: Path, page: str, blocks: list[Block], configuration: str)
 
 
 def _run_page(
-    page: str,
-    blocks: list[Block],
-    timeout: float,
-    configuration: str,
-    servers: Servers | None,
-    mutated: str | None,
+    page: str, blocks: list[Block], timeout: float, configuration: str, servers: Servers | None
 ) -> Verdict:
     with tempfile.TemporaryDirectory(prefix="mutant-") as tmp:
         where = Path(tmp)
@@ -193,8 +183,6 @@ def _run_page(
             # before this run's own limit stops it with no line to show.
             *("-o", f"blocks_timeout={timeout / 2:g}"),
         ]
-        if mutated:  # its tests first: -x stops the run at the first that fails
-            args += ["-p", "verified_blocks.mutants.first", f"--mutated={mutated}"]
         if servers is None:
             returncode, out = _fresh_interpreter(args, where, timeout)
         else:
