@@ -214,10 +214,13 @@ def page(session: nox.Session) -> None:
     Writes only those pages' folders of examples/, then runs them on every Python of
     `examples-3.X`, in those sessions' environments (made by nox the first time, synced
     from uv.lock), all at once; prints per Python `passed` or the page lines that failed.
-    Each run's output is in _build/page/.
+    Each run's output is in _build/page/. Each run is forked from a server kept warm in its
+    environment (verified_blocks.warm) or, with `--fresh`, is a new interpreter.
     """
     split = session.posargs.index("--") if "--" in session.posargs else len(session.posargs)
     pages, options = session.posargs[:split], session.posargs[split + 1 :]
+    fresh = ["--fresh"] if "--fresh" in pages else []  # no warm server: every_python's option
+    pages = [arg for arg in pages if arg != "--fresh"]
     usage = "nox -s page -- docs/<section>/<page>.md [more pages] [-- pytest options]"
     if not pages:
         session.error(f"name the pages: {usage}")
@@ -234,7 +237,7 @@ def page(session: nox.Session) -> None:
     session.run(
         *("python", "-m", "verified_blocks.every_python"),
         *(f"--venv={python}={venv}" for python, venv in venvs.items()),
-        *(*pages, "--", *options),
+        *(*fresh, *pages, "--", *options),
     )
 
 

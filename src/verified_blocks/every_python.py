@@ -11,6 +11,10 @@ would all rewrite it; ``--lf`` and ``--ff`` need it). Each writes its output and
 XML report (``--out``, ``_build/page/`` by default): the report names each item that
 failed, and the plugin has put the failure's page line at the start of its message.
 
+Each run is forked from a server in its environment that has already imported what pytest
+imports (:mod:`.warm`): the first run in an environment starts it, and it stays for the next
+ones until it has been idle for 20 minutes. ``--fresh`` starts a new interpreter instead.
+
 What it prints is one line per Python (passed, or the page lines that failed), then each
 failure once, with the Pythons it failed on. Exit 1 if any Python failed.
 """
@@ -30,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
-from . import extract, manifest
+from . import extract, manifest, warm
 from .extract_pages import NotAPage, page_of
 from .manifest import ExampleFile, ManifestError
 
@@ -181,17 +185,20 @@ def run(
     root: Path,
     out: Path,
     files: Files,
+    *,
+    fresh: bool = False,
 ) -> list[Outcome]:
-    """Run pytest over ``folders`` in each environment at once; the outcomes, in order."""
+    """Run pytest over ``folders`` in each environment at once; the outcomes, in order.
+    Each run is forked from the environment's warm server (:mod:`.warm`, started the first
+    time), or with ``fresh`` (or where there is none) is a new interpreter."""
     out.mkdir(parents=True, exist_ok=True)
 
     def one(python: str) -> Outcome:
         venv = venvs[python]
         log, junit = out / f"{python}.log", out / f"{python}.xml"
         junit.unlink(missing_ok=True)
-        command = [
-            *(str(venv / "bin" / "python"), "-m", "pytest", "-c", "examples/pytest.ini"),
-            *folders,
+        args = [
+            *("-c", "examples/pytest.ini", *folders),
             # Runs of one folder at once would each rewrite examples/.pytest_cache; runs
             # that share pytest's default temp root remove each other's numbered folders
             # at exit, which can fail a run on a warning (pytest-dev/pytest#11790).
@@ -199,20 +206,25 @@ def run(
             f"--basetemp={out / f'{python}.tmp'}",
             *options,
         ]
+        env = activated(venv, os.environ)
         start = time.perf_counter()
-        with log.open("w", encoding="utf-8") as output:
+        code: int | None = None
+        if not fresh and warm.available() and (venv / "bin" / "python").exists():
             try:
-                process = subprocess.Popen(
-                    command,
-                    cwd=root,
-                    env=activated(venv, os.environ),
-                    stdout=output,
-                    stderr=subprocess.STDOUT,
-                )
-            except OSError as error:  # no such interpreter, or it cannot run here
-                return Outcome(python, -1, {}, [Failure(command[0], f"not started: {error}")])
-        started.append(process)
-        code = process.wait()
+                code = warm.Server(venv, env).run(args, root, log)
+            except warm.WarmError as error:
+                print(f"every_python: Python {python} runs in a new interpreter: {error}")
+        if code is None:
+            command = [str(venv / "bin" / "python"), "-m", "pytest", *args]
+            with log.open("w", encoding="utf-8") as output:
+                try:
+                    process = subprocess.Popen(
+                        command, cwd=root, env=env, stdout=output, stderr=subprocess.STDOUT
+                    )
+                except OSError as error:  # no such interpreter, or it cannot run here
+                    return Outcome(python, -1, {}, [Failure(command[0], f"not started: {error}")])
+            started.append(process)
+            code = process.wait()
         result = outcome(python, code, log, junit, files)
         result.seconds = time.perf_counter() - start
         return result
@@ -247,6 +259,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="repository root")
     parser.add_argument("--out", type=Path, help="where each run's output goes")
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="a new interpreter for every run, not a fork of the environment's warm server",
+    )
     parser.add_argument("pages", nargs="+", metavar="PAGE", help="a page: docs/<section>/<page>.md")
     argv = sys.argv[1:] if argv is None else argv
     split = argv.index("--") if "--" in argv else len(argv)
@@ -269,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     folders = [f"examples/{extract.folder_of(page)}" for page in shown]
     venvs = dict(args.venv)
     print(f"every_python: {', '.join(shown)} on Python {', '.join(venvs)} at once", flush=True)
-    outcomes = run(venvs, folders, options, root, out, files)
+    outcomes = run(venvs, folders, options, root, out, files, fresh=args.fresh)
     print(report(outcomes))
     failed = [o.python for o in outcomes if not o.passed]
     logs = f"each run's output is in {out.relative_to(root) if out.is_relative_to(root) else out}/"

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
-from verified_blocks import extract
+from verified_blocks import extract, warm
 
 # The fuzz tests' budget: modest in `nox -s tests`, large in `nox -s fuzz`
 # (--hypothesis-profile=fuzz). No deadline: a huge generated page may take a while.
@@ -44,3 +47,28 @@ class Repo:
 @pytest.fixture
 def repo(tmp_path: Path) -> Repo:
     return Repo(tmp_path / "repo")
+
+
+@pytest.fixture
+def warm_servers(tmp_path_factory, monkeypatch) -> Iterator[Path]:
+    """A folder of warm servers (verified_blocks.warm) of the test's own, instead of the
+    user's: every server started in it is stopped at the end."""
+    # short: a Unix socket's path has at most about 100 bytes
+    where = tmp_path_factory.mktemp("w", numbered=True)
+    where.chmod(0o700)
+    monkeypatch.setenv("VERIFIED_BLOCKS_WARM", str(where))
+    yield where
+    for pid in warm.stop(where):
+        assert gone(pid), f"warm server {pid} still runs"
+
+
+def gone(pid: int, within: float = 10) -> bool:
+    """Whether process ``pid`` ends within ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.02)
+    return False

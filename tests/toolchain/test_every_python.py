@@ -205,9 +205,18 @@ def run_pages(repo, capsys, *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_pages_run_on_every_python_at_once_and_fail_at_their_page_line(repo, files, capsys):
-    """End to end: one pytest per environment, both at once, options passed on."""
-    code, out, _ = run_pages(repo, capsys, "docs/how-to/page.md")
+@pytest.fixture(params=["warm", "fresh"])
+def how(request, warm_servers) -> list[str]:
+    """Each run forked from the environment's warm server, or a new interpreter."""
+    return ["--fresh"] if request.param == "fresh" else []
+
+
+def test_pages_run_on_every_python_at_once_and_fail_at_their_page_line(
+    repo, files, capsys, how, warm_servers
+):
+    """End to end: one pytest per environment, both at once, options passed on; the same
+    whether the runs are forked from a warm server or not."""
+    code, out, _ = run_pages(repo, capsys, *how, "docs/how-to/page.md")
 
     assert code == 1
     # the script double_client.py is an item too, which passes
@@ -222,11 +231,15 @@ def test_pages_run_on_every_python_at_once_and_fail_at_their_page_line(repo, fil
     assert (repo.root / "out" / "3.13.tmp" / "scripts0").is_dir()
     assert (repo.root / "out" / "3.99.tmp" / "scripts0").is_dir()
 
-    code, out, _ = run_pages(repo, capsys, "docs/how-to/page.md", "--", "-k", "not test_triple")
+    code, out, _ = run_pages(
+        repo, capsys, *how, "docs/how-to/page.md", "--", "-k", "not test_triple"
+    )
 
     assert code == 0, out
     assert "Python 3.99: passed (2 passed)" in out
     assert out.endswith("every_python: passed on every Python; each run's output is in out/\n")
+    servers = list(warm_servers.glob("*.sock"))
+    assert len(servers) == (0 if how else 1), "one server for the one environment, if warm"
 
 
 def test_a_page_without_blocks_runs_nothing(repo, files, capsys):

@@ -1,5 +1,5 @@
 """A forked run is a `python -m pytest` run: what the examples can see of the process is the
-same, only the imports were done before (verified_blocks.mutants.forkserver)."""
+same, only the imports were done before (verified_blocks.forkserver)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from verified_blocks.mutants.forkserver import OUTPUT, Servers, startup_modules
+from verified_blocks.forkserver import OUTPUT, Servers, startup_modules
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX only")
 
@@ -105,3 +105,16 @@ def test_no_module_pytest_rewrites_is_imported_before_a_run():
     # as Python imported them: asyncio (a module of it) before its C part
     first = min(i for i, n in enumerate(modules) if n.split(".")[0] == "asyncio")
     assert first < modules.index("_asyncio")
+
+
+def test_what_pytest_lets_through_is_shown_as_python_would(servers, tmp_path):
+    """An exception out of pytest.main (here a plugin's, not an Exception, so pytest does
+    not catch it) ends the run as it ends `python -m pytest`: its traceback, exit 1."""
+    (tmp_path / "boom.py").write_text(
+        "class Boom(BaseException):\n    pass\n\nraise Boom('at import')\n", encoding="utf-8"
+    )
+
+    assert _run(servers, tmp_path, "-p", "boom") == 1
+
+    output = (tmp_path / OUTPUT).read_text(encoding="utf-8")
+    assert "boom.Boom: at import" in output and "Traceback" in output

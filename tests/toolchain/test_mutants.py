@@ -14,7 +14,7 @@ import pytest
 from verified_blocks import extract, mutants
 from verified_blocks.mutants import expectation_faults, runner
 from verified_blocks.mutants.__main__ import main as mutants_main
-from verified_blocks.mutants.forkserver import Servers
+from verified_blocks.forkserver import Servers
 from verified_blocks.mutants.text import alter_text
 from verified_blocks.pages import read_page
 from verified_blocks.spec import Versioned, version_key

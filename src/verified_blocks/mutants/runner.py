@@ -31,7 +31,7 @@ from .cache import load as load_cached
 from .cache import save as save_cached
 from .collect import mutants_of
 from .equivalents import Equivalent, match_equivalents
-from .forkserver import OUTPUT, Servers
+from ..forkserver import OUTPUT, Servers
 from .model import Mutant, Result, Status
 from .report import Report
 from .text import short
@@ -74,7 +74,7 @@ def run(
 
     ``every_page``: ``pages`` is the whole guide, so an equivalent entry for any other page
     is stale. Each run is a new interpreter or, with ``fork`` (where there is ``os.fork``),
-    a forked child of a fork server (:mod:`.forkserver`). With
+    a forked child of a fork server (:mod:`..forkserver`). With
     ``cache`` (a folder), a page whose inputs did not change since it was kept there is
     not run again (:mod:`.cache`).
     """

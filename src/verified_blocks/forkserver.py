@@ -1,16 +1,17 @@
 """A fork server: pytest runs in forked children of a process that imported it once.
 
-A run of a mutated page spends most of its time starting: the interpreter, pytest, its
+A pytest run of one page spends most of its time starting: the interpreter, pytest, its
 plugins, pytest-asyncio and the libraries the examples import. The server (``python -m
-verified_blocks.mutants.forkserver``, one per job, single-threaded, so that forking it is
-safe) imports what a pytest run imports once (:func:`startup_modules`, found by a probe
-run), then for each request forks a child that runs ``pytest.main`` as ``python -m pytest``
-would run it from the request's directory: in a session of its own (so that a run that
-hangs is stopped with everything it started), output to a file, stdin from ``/dev/null``,
-signal handlers at their defaults, and an ordinary interpreter exit.
+verified_blocks.forkserver``, one per job of the mutants' runner, single-threaded, so that
+forking it is safe) imports what a pytest run imports once (:func:`startup_modules`, found
+by a probe run), then for each request forks a child that runs ``pytest.main`` as
+``python -m pytest`` would run it from the request's directory: in a session of its own
+(so that a run that hangs is stopped with everything it started), output to a file, stdin
+from ``/dev/null``, signal handlers at their defaults, and an ordinary interpreter exit.
 
 Nothing of a run reaches the server: each child is a copy of the server as it was before
-any run. The runner compares the two ways on a page (``--fork`` or ``--no-fork``, and
+any run. :mod:`.warm` keeps servers like it running between commands, for ``nox -s page``.
+The mutants' runner compares the two ways on a page (``--fork`` or ``--no-fork``, and
 tests/toolchain/test_mutants.py): the same verdict for every mutant.
 
 The protocol, one JSON object a line: the runner writes ``{"cwd", "args", "output",
@@ -33,6 +34,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -53,8 +56,11 @@ def _rewritten() -> set[str]:
     toolchain (``pytest_plugins`` in the examples' conftest.py)."""
     from importlib import metadata
 
-    plugins = {ep.dist.name for ep in metadata.entry_points(group="pytest11") if ep.dist}
-    tops = {"verified_blocks", "conftest"}
+    points = metadata.entry_points(group="pytest11")
+    plugins = {ep.dist.name for ep in points if ep.dist}
+    # the plugins' own modules, which Python 3.10's packages_distributions() can miss
+    # (pytest-socket's package, listed in its RECORD with no top_level.txt)
+    tops = {"verified_blocks", "conftest", *(ep.module.split(".")[0] for ep in points)}
     for top, dists in metadata.packages_distributions().items():
         if plugins & set(dists):
             tops.add(top)
@@ -66,7 +72,7 @@ def startup_modules(env: dict[str, str]) -> list[str]:
     pytest would rewrite (:func:`_rewritten`), in the order they were first imported: a
     module imported out of its order can be a different one (``_asyncio`` imported before
     ``asyncio`` keeps its own list of tasks, and ``asyncio.all_tasks()`` finds none)."""
-    with tempfile.TemporaryDirectory(prefix="mutants-probe-") as empty:
+    with tempfile.TemporaryDirectory(prefix="forkserver-probe-") as empty:
         probe = subprocess.run(
             [sys.executable, "-c", _PROBE, empty],
             cwd=empty,
@@ -119,26 +125,47 @@ def _child(request: dict[str, object]) -> None:
     sys.argv = [sys.argv[0], *map(str, args)]
     import pytest
 
-    code = 1
     try:
         code = int(pytest.main([str(a) for a in args]))
-    finally:
-        sys.exit(code)
+    except SystemExit:
+        raise
+    except BaseException:  # noqa: BLE001 - as Python ends `python -m pytest`: the traceback
+        traceback.print_exc()
+        code = 1
+    sys.exit(code)
 
 
-def serve(modules: list[str]) -> None:
-    """Import ``modules``, then answer requests on stdin until it closes."""
+def prepare(modules: list[str]) -> None:
+    """Make this process a server: import ``modules``, and keep what they made out of
+    every later garbage collection."""
     _preload(modules)
     # What the imports made lives as long as the server: the children's collections (pytest
     # collects at exit, looking for unraisable exceptions) need not walk it every time.
     gc.freeze()
+
+
+def fork(request: dict[str, object], before: Callable[[], object] | None = None) -> int:
+    """Start a child that runs ``request`` (:func:`_child`), after ``before`` (which lets
+    go of what the server holds): its pid.
+
+    The child never returns: it ends as ``python -m pytest`` does, by ``SystemExit`` up
+    through the server's frames to an ordinary interpreter exit, so a server must let
+    every ``finally`` and ``with`` around its call to this pass in the child."""
+    pid = os.fork()
+    if pid == 0:
+        if before is not None:
+            before()
+        _child(request)
+    return pid
+
+
+def serve(modules: list[str]) -> None:
+    """Import ``modules``, then answer requests on stdin until it closes."""
+    prepare(modules)
     answer = sys.stdout
     print(json.dumps({"ready": len(modules)}), file=answer, flush=True)
     for line in sys.stdin:
-        request = json.loads(line)
-        pid = os.fork()
-        if pid == 0:
-            _child(request)
+        pid = fork(json.loads(line))
         print(json.dumps({"pid": pid}), file=answer, flush=True)
         _, status = os.waitpid(pid, 0)
         code = os.waitstatus_to_exitcode(status)
@@ -195,7 +222,7 @@ class _Server:
                 chunk = os.read(fd, 4096)
                 if not chunk:
                     code = self._process.wait()
-                    raise ServerGone(f"the mutants' fork server exited ({code})")
+                    raise ServerGone(f"the fork server exited ({code})")
                 self._buffer += chunk
         line, self._buffer = self._buffer.split(b"\n", 1)
         answer: dict[str, object] = json.loads(line)
