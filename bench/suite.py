@@ -107,6 +107,11 @@ def _copy_docs(work: Path) -> Path:
         shutil.copy2(ROOT / name, root / name)
     if (ROOT / "_build" / "reports").is_dir():
         _tree(ROOT / "_build" / "reports", root / "_build" / "reports")
+    # A repository of one commit, as a checkout is: the site's "last updated" dates come
+    # from git (sphinx-last-updated-by-git), which warns, and so fails the build, elsewhere.
+    git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost", "-C", str(root)]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "the site, copied"]):
+        subprocess.run([*git, *args], check=True, capture_output=True)
     return root
 
 

@@ -200,15 +200,22 @@ def _alive(pid_file: Path) -> bool:
 
 
 def stop(where: Path, family: str = "") -> list[int]:
-    """Stop the servers in ``where`` (of one environment, by ``family``): their pids."""
+    """Stop the servers in ``where`` (of one environment, by ``family``): their pids.
+
+    Only a server that answers on its socket is sent SIGTERM: the pid of one that is gone
+    may be another process's by now. Its files go either way, and a server that finds
+    its pid file gone stops by itself."""
     stopped = []
     for pid_file in sorted(where.glob(f"{family}*.pid")):
+        sock = pid_file.with_suffix(".sock")
         with contextlib.suppress(OSError, ValueError):
             pid = int(pid_file.read_text(encoding="utf-8"))
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                probe.connect(str(sock))
             os.kill(pid, signal.SIGTERM)
             stopped.append(pid)
-        for suffix in (".sock", ".pid"):
-            pid_file.with_suffix(suffix).unlink(missing_ok=True)
+        sock.unlink(missing_ok=True)
+        pid_file.unlink(missing_ok=True)
     return stopped
 
 
@@ -224,13 +231,21 @@ def daemon(sock: str, pid_file: str, log: str) -> None:
     os.dup2(out, 1)
     os.dup2(out, 2)
     os.close(out)
-    Path(pid_file).write_text(str(os.getpid()), encoding="utf-8")
-    serve(Path(sock), IDLE)  # a run's child leaves from here too: see forkserver.fork
+    server, pid = os.getpid(), Path(pid_file)
+    pid.write_text(str(server), encoding="utf-8")
+    try:
+        serve(Path(sock), IDLE, pid)  # a run's child leaves from here too: forkserver.fork
+    finally:
+        if os.getpid() == server:
+            with contextlib.suppress(FileNotFoundError):
+                if pid.read_text(encoding="utf-8") == str(server):
+                    pid.unlink()
 
 
-def serve(path: Path, idle: float) -> None:
+def serve(path: Path, idle: float, pid_file: Path | None = None) -> None:
     """Import what pytest imports, listen on ``path``, then run each request in a forked
-    child, one at a time, until no request comes for ``idle`` seconds or ``path`` is gone.
+    child, one at a time, until no request comes for ``idle`` seconds or ``path`` (or
+    ``pid_file``) is gone.
 
     A run's child unwinds through these frames as it exits (:func:`.forkserver.fork`):
     what they clean up, only the server cleans up."""
@@ -244,16 +259,22 @@ def serve(path: Path, idle: float) -> None:
     os.replace(temporary, path)  # it exists once it listens
     listener.settimeout(idle)
     ours = path.stat().st_ino
+
+    def stopped() -> bool:  # by stop(), or replaced by another server
+        try:
+            replaced = path.stat().st_ino != ours
+        except FileNotFoundError:
+            return True
+        return replaced or (pid_file is not None and not pid_file.exists())
+
     try:
-        while True:
+        while not stopped():
             try:
                 connection, _ = listener.accept()
             except TimeoutError:
                 break
             with connection, connection.makefile("rwb") as stream:
                 _serve_one(stream, _closer(stream, connection, listener))
-            if not path.exists() or path.stat().st_ino != ours:
-                break  # stopped, or replaced by another server
     finally:
         if os.getpid() == server:
             listener.close()

@@ -112,9 +112,8 @@ def test_an_idle_server_exits_and_removes_its_socket(warm_servers, tmp_path):
         while not path.exists() and server.poll() is None and time.monotonic() < deadline:
             time.sleep(0.02)
         assert path.exists(), "the server listens"
-        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        connection.connect(str(path))
-        connection.close()  # a caller that says nothing: the server waits on
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as silent:
+            silent.connect(str(path))  # a caller that says nothing: the server waits on
 
         assert server.wait(timeout=60) == 0
     finally:
@@ -160,3 +159,33 @@ def test_a_server_is_kept_for_its_environments_distributions(tmp_path):
     assert warm.key(venv, {}) != before
     assert warm.key(venv, {"HOME": "/elsewhere"}) == warm.key(venv, {})  # read later
     assert warm.key(venv, {"PYTHONPATH": "x"}) != warm.key(venv, {})  # read at start
+
+
+def test_stop_signals_no_process_whose_server_is_gone(warm_servers, tmp_path):
+    """A pid file left by a server that was killed may name another process by now: stop
+    removes the files and signals nothing that does not answer on the server's socket."""
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (warm_servers / "f-k.pid").write_text(str(other.pid), encoding="utf-8")
+
+        assert warm.stop(warm_servers) == []
+
+        assert other.poll() is None, "the process is left alone"
+        assert not (warm_servers / "f-k.pid").exists()
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_a_server_whose_pid_file_is_removed_stops_after_its_run(warm_servers, tmp_path):
+    project = _project(tmp_path / "p")
+    server = warm.Server(HERE, dict(os.environ))
+    assert _run(server, project) == 0
+    pid = _pid(server)
+
+    server.pid.unlink()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as nudge:  # a caller, then none
+        nudge.connect(str(server.socket))
+
+    assert gone(pid)
+    assert not server.socket.exists()
