@@ -41,6 +41,14 @@ def _project(where: Path) -> Path:
     return where
 
 
+def _started(tmp_path: Path) -> tuple[warm.Server, Path]:
+    """A project, and this environment's server, started by a run of it that passed."""
+    project = _project(tmp_path / "p")
+    server = warm.Server(HERE, dict(os.environ))
+    assert _run(server, project) == 0
+    return server, project
+
+
 def _run(server: warm.Server, where: Path, *args: str) -> int:
     return server.run(["-p", "no:cacheprovider", "-q", *args], where, where / "out.txt")
 
@@ -133,9 +141,7 @@ def test_a_folder_others_can_read_is_refused(tmp_path, monkeypatch):
 
 
 def test_stop_stops_every_server_of_the_folder(warm_servers, tmp_path):
-    project = _project(tmp_path / "p")
-    server = warm.Server(HERE, dict(os.environ))
-    assert _run(server, project) == 0
+    server, project = _started(tmp_path)
     pid = _pid(server)
 
     assert warm.main(["--stop"]) == 0
@@ -178,9 +184,7 @@ def test_stop_signals_no_process_whose_server_is_gone(warm_servers, tmp_path):
 
 
 def test_a_server_whose_pid_file_is_removed_stops_after_its_run(warm_servers, tmp_path):
-    project = _project(tmp_path / "p")
-    server = warm.Server(HERE, dict(os.environ))
-    assert _run(server, project) == 0
+    server, project = _started(tmp_path)
     pid = _pid(server)
 
     server.pid.unlink()
