@@ -27,6 +27,7 @@ The modules, in the order a run goes through them:
 - ``expectation_faults``: the operators over ``:raises:``, ``:stdout:``, ``:outcome:``,
   ``:lines:``
 - ``collect``: every mutant of a page, from the three kinds of fault maker
+- ``select``: the files of a page's folder that a mutant's first run may leave out
 - ``runner``: a temporary copy, a pytest subprocess, the verdict; the pages' jobs
 - ``equivalents``: ``docs/mutants_equivalent.toml``, its matching and its stale entries
 - ``report``: the markdown and JSON reports

@@ -45,6 +45,14 @@ def main(argv: list[str] | None = None) -> int:
         "there is os.fork), or --no-fork: a new interpreter per run (the same verdicts)",
     )
     parser.add_argument(
+        "--select",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="run each mutant first without the test modules that cannot see its change, "
+        "and the whole page only when that run does not kill it (the default), or "
+        "--no-select: the whole page every time (the same verdicts)",
+    )
+    parser.add_argument(
         "--no-cache",
         action="store_true",
         help="run every page, even one whose verdicts are kept in OUT/mutants-cache",
@@ -78,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         every_page=not args.pages,
         fork=args.fork,
         cache=None if args.no_cache else out / "mutants-cache",
+        select=args.select,
         progress=lambda line: print(line, flush=True),
     )
     out.mkdir(parents=True, exist_ok=True)

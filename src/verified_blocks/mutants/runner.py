@@ -31,6 +31,7 @@ from .cache import load as load_cached
 from .cache import save as save_cached
 from .collect import mutants_of
 from .equivalents import Equivalent, match_equivalents
+from .select import left_out
 from ..forkserver import OUTPUT, Servers
 from .model import Mutant, Result, Status
 from .report import Report
@@ -56,6 +57,7 @@ class _Job(NamedTuple):
     mutant: Mutant
     blocks: list[Block]  #: the page's blocks, the mutant's block in place of its own
     limit: float  #: seconds before the run counts as hanging
+    left_out: list[str]  #: the files its first run leaves out (:mod:`.select`)
 
 
 def run(
@@ -68,6 +70,7 @@ def run(
     every_page: bool = False,
     fork: bool = False,
     cache: Path | None = None,
+    select: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> Report:
     """Run every mutant of ``pages`` (paths relative to ``root``).
@@ -76,7 +79,9 @@ def run(
     is stale. Each run is a new interpreter or, with ``fork`` (where there is ``os.fork``),
     a forked child of a fork server (:mod:`..forkserver`). With
     ``cache`` (a folder), a page whose inputs did not change since it was kept there is
-    not run again (:mod:`.cache`).
+    not run again (:mod:`.cache`). With ``select``, a mutant's first run leaves out the test
+    modules that cannot see its change, and only a run that does not kill it runs the
+    whole page (:mod:`.select`; the same verdicts).
     """
     started = time.monotonic()
     equivalents = equivalents or []
@@ -117,13 +122,24 @@ def run(
                 continue
             limit = min(timeout, hang_limit(baseline.seconds))
             blocks = read[page]
+            written = _tree(page, blocks, configuration) if select else None
             for mutant in mutants_of(root, page, blocks):
                 mutated = [*blocks[: mutant.index], mutant.block, *blocks[mutant.index + 1 :]]
-                work.append(_Job(mutant, mutated, limit))
+                tree = _tree(page, mutated, configuration) if written is not None else None
+                out = (
+                    []
+                    if written is None or tree is None
+                    else left_out(extract.folder_of(page), written, tree)
+                )
+                work.append(_Job(mutant, mutated, limit, out))
 
         def one(job: _Job) -> Result:
             mutant = job.mutant
-            status, detail, _ = run_page(mutant.page, job.blocks, job.limit, configuration, servers)
+            args = (mutant.page, job.blocks, job.limit, configuration, servers)
+            first = run_page(*args, job.left_out) if job.left_out else None
+            # only a kill is the first run's to say; otherwise the whole page runs
+            kept = first is not None and first.status is Status.KILLED
+            status, detail, _ = first if kept and first is not None else run_page(*args)
             if progress:
                 listed = status is Status.SURVIVED and any(e.names(mutant) for e in equivalents)
                 shown = Status.EQUIVALENT if listed else status
@@ -164,13 +180,23 @@ def run_page(
     timeout: float,
     configuration: str,
     servers: Servers | None = None,
+    left_out: list[str] | None = None,
 ) -> Run:
     """Run one page's examples in a temporary copy, under ``configuration`` (the examples'
-    pytest.ini), in a new interpreter or, with ``servers``, a forked one: its verdict, and
-    the seconds it took."""
+    pytest.ini), in a new interpreter or, with ``servers``, a forked one, less the files
+    ``left_out`` (paths relative to ``examples/``): its verdict, and the seconds it took."""
     started = time.monotonic()
-    status, detail = _run_page(page, blocks, timeout, configuration, servers)
+    status, detail = _run_page(page, blocks, timeout, configuration, servers, left_out or [])
     return Run(status, detail, time.monotonic() - started)
+
+
+def _tree(page: str, blocks: list[Block], configuration: str) -> dict[str, str] | None:
+    """The page's extracted files, as :func:`_write_page` writes them; None where they
+    do not extract (the run says why)."""
+    try:
+        return extract.plan({page: blocks}, configuration)[0]
+    except (BlockError, extract.ExtractError):
+        return None
 
 
 def _write_page(where: Path, page: str, blocks: list[Block], configuration: str) -> str:
@@ -182,7 +208,12 @@ def _write_page(where: Path, page: str, blocks: list[Block], configuration: str)
 
 
 def _run_page(
-    page: str, blocks: list[Block], timeout: float, configuration: str, servers: Servers | None
+    page: str,
+    blocks: list[Block],
+    timeout: float,
+    configuration: str,
+    servers: Servers | None,
+    left_out: list[str],
 ) -> Verdict:
     with tempfile.TemporaryDirectory(prefix="mutant-") as tmp:
         where = Path(tmp)
@@ -199,6 +230,7 @@ def _run_page(
             # A mutant that makes a block hang fails at the block's page line, well
             # before this run's own limit stops it with no line to show.
             *("-o", f"blocks_timeout={timeout / 2:g}"),
+            *(f"--ignore=examples/{path}" for path in left_out),
         ]
         if servers is None:
             returncode, out = _fresh_interpreter(args, where, timeout)
