@@ -6,7 +6,9 @@ touched), and run by pytest in a subprocess with the plugin and the generated
 make the page depend on its order), on this interpreter only. A run that fails a check,
 or hangs past its time limit, kills the mutant; a run that passes lets it survive.
 :func:`run` first runs each page as written (it must pass), then its mutants, ``jobs`` at
-a time, then lets the reviewed equivalents explain the survivors.
+a time (each first without the page's test modules that cannot see its change, then,
+unless that killed it, the whole page: :mod:`.select`), then lets the reviewed
+equivalents explain the survivors.
 """
 
 from __future__ import annotations
