@@ -138,10 +138,10 @@ def run(
         def one(job: _Job) -> Result:
             mutant = job.mutant
             args = (mutant.page, job.blocks, job.limit, configuration, servers)
-            first = run_page(*args, job.left_out) if job.left_out else None
-            # only a kill is the first run's to say; otherwise the whole page runs
-            kept = first is not None and first.status is Status.KILLED
-            status, detail, _ = first if kept and first is not None else run_page(*args)
+            outcome = run_page(*args, job.left_out) if job.left_out else None
+            if outcome is None or outcome.status is not Status.KILLED:
+                outcome = run_page(*args)  # only a kill is the first run's to say
+            status, detail, _ = outcome
             if progress:
                 listed = status is Status.SURVIVED and any(e.names(mutant) for e in equivalents)
                 shown = Status.EQUIVALENT if listed else status

@@ -24,6 +24,7 @@ Standard library only.
 from __future__ import annotations
 
 import ast
+import functools
 import json
 from pathlib import PurePosixPath
 
@@ -90,9 +91,12 @@ def _entries(tree: dict[str, str]) -> dict[str, object]:
     return files
 
 
-def _imports(source: str) -> set[str]:
+@functools.cache
+def _imports(source: str) -> frozenset[str]:
     """The first part of every module name ``source`` imports, relative imports
-    included (``from . import x`` imports ``x``)."""
+    included (``from . import x`` imports ``x``). Kept for each text: the mutants of a
+    page share all of its modules but one, and parsing them all again for each mutant
+    took 4 ms a mutant."""
     names: set[str] = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
@@ -102,4 +106,4 @@ def _imports(source: str) -> set[str]:
                 names.add(node.module.split(".")[0])
             if node.level:
                 names.update(alias.name for alias in node.names)
-    return names
+    return frozenset(names)
