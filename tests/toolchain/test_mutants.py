@@ -463,21 +463,47 @@ def test_a_mutant_that_hangs_a_block_is_killed_at_the_block_line(repo):
     report = mutants.run(repo.root, [page], timeout=10)
     (dropped,) = [r for r in report.results if r.mutant.operator == "drop-call"]
     assert dropped.status == "killed"
-    # the plugin's hang guard, at half the run's limit, names the block that hung
+    # the plugin's hang guard, at five times the page's slowest phase (at least the
+    # floor), names the block that hung, well before the run's own limit
     assert "docs/how-to/relay.md:" in dropped.detail
     guard = re.search(r"did not finish within ([\d.]+) s", dropped.detail)
     assert guard is not None, dropped.detail
-    assert runner.HANG_FLOOR / 2 <= float(guard[1]) <= 10 / 2
+    assert float(guard[1]) == runner.PHASE_FLOOR
     assert report.ok
 
 
+def test_the_run_of_a_page_as_written_measures_its_slowest_phase(repo):
+    page = repo.page("how-to/relay.md", HANGS)
+    blocks = read_page(repo.root / page, page)
+    configuration = extract.read_pytest_ini(repo.root)
+    measured = runner.run_page(page, blocks, 20, configuration, measure=True)
+    assert measured.status == "survived", measured.detail
+    assert measured.slowest is not None and 0 <= measured.slowest <= measured.seconds
+    assert runner.run_page(page, blocks, 20, configuration).slowest is None
+
+
+def run_of(seconds: float, slowest: float | None) -> runner.Run:
+    return runner.Run(mutants.Status.SURVIVED, "1 passed", seconds, slowest)
+
+
 @pytest.mark.parametrize(
-    ("baseline", "limit"), [(0.01, runner.HANG_FLOOR), (0.5, 5.0), (2.0, 20.0)]
+    ("seconds", "slowest", "timeout", "bounds"),
+    [
+        # a small page: both floors
+        (0.2, 0.01, 120, (runner.PHASE_FLOOR, runner.HANG_FLOOR)),
+        # a phase five times the slowest; the run, its page's time and two such phases
+        (1.6, 0.3, 120, (1.5, 4.6)),
+        # nothing measured: the whole run counts as the slowest phase
+        (2.0, None, 120, (10.0, 22.0)),
+        # never past the run's own timeout, and the guard before it
+        (2.0, 0.5, 5, (2.5, 5.0)),
+    ],
+    ids=["floors", "five-times", "unmeasured", "timeout"],
 )
-def test_a_mutant_may_take_ten_times_its_page_before_it_hangs_but_never_less_than_the_floor(
-    baseline, limit
+def test_a_mutant_hangs_after_five_times_its_pages_slowest_phase(
+    seconds, slowest, timeout, bounds
 ):
-    assert runner.hang_limit(baseline) == pytest.approx(limit)
+    assert runner.hang_bounds(run_of(seconds, slowest), timeout) == pytest.approx(bounds)
 
 
 @pytest.mark.parametrize(

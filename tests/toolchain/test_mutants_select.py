@@ -102,8 +102,8 @@ def test_a_mutant_the_first_run_misses_is_killed_by_the_whole_page(repo, monkeyp
     runs: list[tuple[str, list[str] | None]] = []
     run_page = runner.run_page
 
-    def recorded(page, blocks, timeout, configuration, servers=None, left_out=None):
-        done = run_page(page, blocks, timeout, configuration, servers, left_out)
+    def recorded(page, blocks, timeout, configuration, servers=None, left_out=None, **how):
+        done = run_page(page, blocks, timeout, configuration, servers, left_out, **how)
         runs.append((done.status, left_out))
         return done
 

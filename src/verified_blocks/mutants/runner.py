@@ -53,12 +53,15 @@ class Run(NamedTuple):
     status: Status
     detail: str  #: what pytest said (or why the page could not run)
     seconds: float
+    #: the longest phase (setup, call, teardown) of any test, where the run measured it
+    slowest: float | None = None
 
 
 class _Job(NamedTuple):
     mutant: Mutant
     blocks: list[Block]  #: the page's blocks, the mutant's block in place of its own
     limit: float  #: seconds before the run counts as hanging
+    bound: float  #: seconds before a phase counts as hanging (the plugin's hang guard)
     left_out: list[str]  #: the files its first run leaves out (:mod:`.select`)
 
 
@@ -113,7 +116,7 @@ def run(
         ThreadPoolExecutor(max_workers=jobs) as pool,
     ):
         baselines = {
-            page: pool.submit(run_page, page, blocks, timeout, configuration, servers)
+            page: pool.submit(run_page, page, blocks, timeout, configuration, servers, measure=True)
             for page, blocks in read.items()
             if blocks
         }
@@ -122,7 +125,7 @@ def run(
             if baseline.status is not Status.SURVIVED:  # the page as written must pass
                 baseline_errors[page] = baseline.detail
                 continue
-            limit = min(timeout, hang_limit(baseline.seconds))
+            bound, limit = hang_bounds(baseline, timeout)
             blocks = read[page]
             written = _tree(page, blocks, configuration) if select else None
             for mutant in mutants_of(root, page, blocks):
@@ -133,15 +136,15 @@ def run(
                     if written is None or tree is None
                     else left_out(extract.folder_of(page), written, tree)
                 )
-                work.append(_Job(mutant, mutated, limit, out))
+                work.append(_Job(mutant, mutated, limit, bound, out))
 
         def one(job: _Job) -> Result:
             mutant = job.mutant
             args = (mutant.page, job.blocks, job.limit, configuration, servers)
-            outcome = run_page(*args, job.left_out) if job.left_out else None
+            outcome = run_page(*args, job.left_out, bound=job.bound) if job.left_out else None
             if outcome is None or outcome.status is not Status.KILLED:
-                outcome = run_page(*args)  # only a kill is the first run's to say
-            status, detail, _ = outcome
+                outcome = run_page(*args, bound=job.bound)  # only a kill is the first run's
+            status, detail = outcome.status, outcome.detail
             if progress:
                 listed = status is Status.SURVIVED and any(e.names(mutant) for e in equivalents)
                 shown = Status.EQUIVALENT if listed else status
@@ -157,23 +160,32 @@ def run(
     return Report(results, baseline_errors, stale, time.monotonic() - started, moved)
 
 
-#: The least time a mutant's run is given before it counts as hanging, in seconds; the
-#: plugin's hang guard fires at half of it, in the phase (setup, call, teardown) that hangs.
+#: The least time a mutant's run is given before it counts as hanging, in seconds.
 HANG_FLOOR = 3.0
+#: The least time one phase (setup, call, teardown) of a mutant's run is given before the
+#: plugin's hang guard fails it at its page line, in seconds.
+PHASE_FLOOR = 1.0
 
 
-def hang_limit(baseline: float) -> float:
-    """How long a mutant's run may take, given what its page takes as written.
+def hang_bounds(baseline: Run, timeout: float) -> tuple[float, float]:
+    """How long one phase of a mutant's run, and the whole run, may take before the mutant
+    counts as hanging, given its page's run as written (``baseline``): ``(bound, limit)``.
 
     A mutant that makes the page hang is killed: the real run would never end. The pages
-    do no real waiting (their slowest phase takes 0.7 s), so the mutants that hang are
+    do no real waiting (their slowest phase takes well under a second), so the mutants that hang are
     endless, not slow (an ``await`` dropped from a loop that waits for an event, a
-    ``set()`` that never comes), and every second waited for them is lost: some 40 of
-    the guide's 1,840 mutants hang, and at 15 s or more each they took about 40 % of a
-    full run. Ten times what the page takes as written, at least :data:`HANG_FLOOR`,
-    gives any phase five times the whole page's run before its guard fires.
+    ``set()`` that never comes, a server that waits for a connection nobody closes), and
+    every second waited for them is lost. A phase may take five times the page's slowest
+    phase, at least :data:`PHASE_FLOOR`; the run may take the page's own time and two such
+    phases (the one that hangs, and a teardown that waits on it), at least
+    :data:`HANG_FLOOR`, at most ``timeout``. Most of the mutants that hang do not stop
+    when the guard interrupts them (the test's teardown waits on what hung), so the run's
+    limit is what ends them: ten times the page's own run, as it was, cost the page with
+    the slowest run 16 s for each of its five such mutants.
     """
-    return max(HANG_FLOOR, 10 * baseline)
+    slowest = baseline.slowest if baseline.slowest is not None else baseline.seconds
+    limit = min(timeout, max(HANG_FLOOR, baseline.seconds + 2 * max(PHASE_FLOOR, 5 * slowest)))
+    return min(max(PHASE_FLOOR, 5 * slowest), limit / 2), limit
 
 
 def run_page(
@@ -183,13 +195,33 @@ def run_page(
     configuration: str,
     servers: Servers | None = None,
     left_out: list[str] | None = None,
+    *,
+    bound: float | None = None,
+    measure: bool = False,
 ) -> Run:
     """Run one page's examples in a temporary copy, under ``configuration`` (the examples'
     pytest.ini), in a new interpreter or, with ``servers``, a forked one, less the files
-    ``left_out`` (paths relative to ``examples/``): its verdict, and the seconds it took."""
+    ``left_out`` (paths relative to ``examples/``), stopped after ``timeout`` seconds, each
+    phase of a test failed by the hang guard after ``bound`` (half ``timeout`` if not
+    given): its verdict, the seconds it took and, with ``measure``, its slowest phase."""
     started = time.monotonic()
-    status, detail = _run_page(page, blocks, timeout, configuration, servers, left_out or [])
-    return Run(status, detail, time.monotonic() - started)
+    extra = ["--durations=1", "--durations-min=0"] if measure else []
+    bound = timeout / 2 if bound is None else bound
+    (status, detail), output = _run_page(
+        page, blocks, (timeout, bound), configuration, servers, left_out or [], extra
+    )
+    slowest = _slowest(output) if measure else None
+    return Run(status, detail, time.monotonic() - started, slowest)
+
+
+#: pytest's line for the slowest phase (``--durations=1``): ``0.29s call  examples/...``
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)s (?:setup|call|teardown)\s")
+
+
+def _slowest(output: list[str]) -> float | None:
+    """The longest phase ``--durations`` printed, if it printed one."""
+    found = [float(m[1]) for m in map(_DURATION.match, output) if m]
+    return max(found) if found else None
 
 
 def _tree(page: str, blocks: list[Block], configuration: str) -> dict[str, str] | None:
@@ -212,17 +244,20 @@ def _write_page(where: Path, page: str, blocks: list[Block], configuration: str)
 def _run_page(
     page: str,
     blocks: list[Block],
-    timeout: float,
+    bounds: tuple[float, float],
     configuration: str,
     servers: Servers | None,
     left_out: list[str],
-) -> Verdict:
+    extra: list[str],
+) -> tuple[Verdict, list[str]]:
+    """The verdict of one run (``bounds``: the run's limit, a phase's), and its output."""
+    timeout, bound = bounds
     with tempfile.TemporaryDirectory(prefix="mutant-") as tmp:
         where = Path(tmp)
         try:
             folder = _write_page(where, page, blocks, configuration)
         except (BlockError, extract.ExtractError) as error:
-            return Verdict(Status.ERROR, f"the mutated page does not extract: {error}")
+            return Verdict(Status.ERROR, f"the mutated page does not extract: {error}"), []
         args = [
             *("-c", "examples/pytest.ini", f"examples/{folder}", "-x", "-q", "--no-header"),
             *("-p", "no:cacheprovider"),
@@ -231,8 +266,9 @@ def _run_page(
             f"--basetemp={where / 'pytest-tmp'}",
             # A mutant that makes a block hang fails at the block's page line, well
             # before this run's own limit stops it with no line to show.
-            *("-o", f"blocks_timeout={timeout / 2:g}"),
+            *("-o", f"blocks_timeout={bound:g}"),
             *(f"--ignore=examples/{path}" for path in left_out),
+            *extra,
         ]
         if servers is None:
             returncode, out = _fresh_interpreter(args, where, timeout)
@@ -240,8 +276,9 @@ def _run_page(
             returncode = servers.run(args, where, run_env(), timeout)
             out = (where / OUTPUT).read_text(encoding="utf-8", errors="replace")
         if returncode is None:
-            return Verdict(Status.KILLED, f"timed out after {timeout:.0f} s (the run hangs)")
-        return verdict(returncode, out.strip().splitlines())
+            return Verdict(Status.KILLED, f"timed out after {timeout:.0f} s (the run hangs)"), []
+        output = out.strip().splitlines()
+        return verdict(returncode, output), output
 
 
 def run_env() -> dict[str, str]:
