@@ -500,9 +500,7 @@ def run_of(seconds: float, slowest: float | None) -> runner.Run:
     ],
     ids=["floors", "five-times", "unmeasured", "timeout"],
 )
-def test_a_mutant_hangs_after_five_times_its_pages_slowest_phase(
-    seconds, slowest, timeout, bounds
-):
+def test_a_mutant_hangs_after_five_times_its_pages_slowest_phase(seconds, slowest, timeout, bounds):
     assert runner.hang_bounds(run_of(seconds, slowest), timeout) == pytest.approx(bounds)
 
 
