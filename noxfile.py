@@ -369,10 +369,10 @@ def mutants(session: nox.Session) -> None:
     while a mutant survives that docs/mutants_equivalent.toml does not
     explain, or an entry there explains no surviving mutant.
 
-    Each run is forked from a process that imported pytest once (`-- --no-fork`: a new
-    interpreter per run, the same verdicts); a mutant's first run leaves out the page's test
-    modules that cannot see its change, and the whole page runs only when that run does not
-    kill it (`-- --no-select`: the whole page every time, the same verdicts); a page whose
+    Each run is forked from a process that imported pytest and its plugins once (`-- --no-fork`:
+    a new interpreter per run, the same verdicts); a mutant's first run leaves out the page's
+    test modules that cannot see its change, and the whole page runs only when that run does
+    not kill it (`-- --no-select`: the whole page every time, the same verdicts); a page whose
     inputs (its text, the configuration, the toolchain, the installed libraries, the
     interpreter) did not change since its verdicts were kept in _build/mutants-cache is not
     run again (`-- --no-cache` runs it).

@@ -4,7 +4,8 @@ A pytest run of one page spends most of its time starting: the interpreter, pyte
 plugins, pytest-asyncio and the libraries the examples import. The server (``python -m
 verified_blocks.forkserver``, one per job of the mutants' runner, single-threaded, so that
 forking it is safe) imports what a pytest run imports once (:func:`startup_modules`, found
-by a probe run), then for each request forks a child that runs ``pytest.main`` as
+by a probe run, then the plugins in a pytest session of its own: :func:`_import_plugins`),
+then for each request forks a child that runs ``pytest.main`` as
 ``python -m pytest`` would run it from the request's directory: in a session of its own
 (so that a run that hangs is stopped with everything it started), output to a file, stdin
 from ``/dev/null``, signal handlers at their defaults, and an ordinary interpreter exit.
@@ -35,6 +36,7 @@ import sys
 import tempfile
 import time
 import traceback
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -136,12 +138,54 @@ def _child(request: dict[str, object]) -> None:
 
 
 def prepare(modules: list[str]) -> None:
-    """Make this process a server: import ``modules``, and keep what they made out of
-    every later garbage collection."""
+    """Make this process a server: import ``modules``, then the pytest plugins as a run
+    imports them (:func:`_import_plugins`), and keep what they made out of every later
+    garbage collection."""
     _preload(modules)
+    _import_plugins()
     # What the imports made lives as long as the server: the children's collections (pytest
     # collects at exit, looking for unraisable exceptions) need not walk it every time.
     gc.freeze()
+
+
+def _import_plugins() -> None:
+    """Import the installed pytest plugins (entry point ``pytest11``) as every run would:
+    in a pytest session, through its assertion-rewriting import hook.
+
+    A run then finds them imported by a rewriting loader, so pytest neither imports them
+    again nor warns that it cannot rewrite them (it warns only of a module some other
+    loader imported), and each run spares importing them: about a third of a small
+    page's run. The session collects an empty folder under an empty configuration,
+    its output thrown away (this process's standard output is the protocol's); what it
+    configured it unconfigures as every session does. This toolchain's own plugin, which
+    the examples' conftest.py names, is not imported: a server outlives edits to it
+    (:mod:`.warm`), and only the installed distributions are part of a server's key.
+    """
+    import pytest
+
+    with tempfile.TemporaryDirectory(prefix="forkserver-plugins-") as empty:
+        ini = Path(empty, "pytest.ini")
+        ini.write_text("[pytest]\n", encoding="utf-8")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # its directory, which may be gone (a warm server's starter's), is come back to
+        saved = [os.open(".", os.O_RDONLY), os.dup(1), os.dup(2)]
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.chdir(empty)
+            os.dup2(null, 1)
+            os.dup2(null, 2)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # a plugin's, about the empty configuration
+                pytest.main(["-c", str(ini), "--collect-only", "-q", "-p", "no:cacheprovider"])
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.fchdir(saved[0])
+            os.dup2(saved[1], 1)
+            os.dup2(saved[2], 2)
+            for fd in (*saved, null):
+                os.close(fd)
 
 
 def fork(request: dict[str, object], before: Callable[[], object] | None = None) -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -105,6 +107,40 @@ def test_no_module_pytest_rewrites_is_imported_before_a_run():
     # as Python imported them: asyncio (a module of it) before its C part
     first = min(i for i, n in enumerate(modules) if n.split(".")[0] == "asyncio")
     assert first < modules.index("_asyncio")
+
+
+#: A test that writes how pytest-asyncio, a plugin pytest rewrites, came to be imported.
+LOADER = """
+import sys
+
+def test_loader(request):
+    loader = sys.modules["pytest_asyncio"].__loader__
+    with open("loader.txt", "w") as f:
+        f.write(f"{type(loader).__name__} {loader.config is request.config}")
+"""
+
+
+@pytest.mark.parametrize("forked", [False, True], ids=["fresh", "forked"])
+def test_the_plugins_are_imported_once_by_pytests_rewriting_loader(servers, tmp_path, forked):
+    """In a new interpreter the run's own rewriting import hook imports the plugins; a
+    forked run finds them imported by one too (the server's session's), so it neither
+    imports them again nor warns that it cannot rewrite them (filterwarnings = error)."""
+    (tmp_path / "test_loader.py").write_text(LOADER, encoding="utf-8")
+    if forked:
+        code = _run(servers, tmp_path, "test_loader.py")
+    else:
+        (tmp_path / "pytest.ini").write_text(
+            "[pytest]\nasyncio_default_fixture_loop_scope = function\nfilterwarnings = error\n"
+        )
+        code = subprocess.run(
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "test_loader.py"],
+            cwd=tmp_path,
+            check=False,
+        ).returncode
+
+    assert code == 0, (tmp_path / OUTPUT).read_text() if forked else code
+    seen = (tmp_path / "loader.txt").read_text(encoding="utf-8")
+    assert seen == f"AssertionRewritingHook {not forked}"
 
 
 def test_what_pytest_lets_through_is_shown_as_python_would(servers, tmp_path):

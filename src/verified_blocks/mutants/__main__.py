@@ -41,8 +41,9 @@ def main(argv: list[str] | None = None) -> int:
         "--fork",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="fork each run from a process that imported pytest once (the default, where "
-        "there is os.fork), or --no-fork: a new interpreter per run (the same verdicts)",
+        help="fork each run from a process that imported pytest and its plugins once (the "
+        "default, where there is os.fork), or --no-fork: a new interpreter per run (the "
+        "same verdicts)",
     )
     parser.add_argument(
         "--select",
