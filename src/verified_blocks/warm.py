@@ -234,21 +234,17 @@ def daemon(sock: str, pid_file: str, log: str) -> None:
     server, pid = os.getpid(), Path(pid_file)
     pid.write_text(str(server), encoding="utf-8")
     try:
-        serve(Path(sock), IDLE, pid)  # a run's child leaves from here too: forkserver.fork
+        serve(Path(sock), IDLE, pid)
     finally:
-        if os.getpid() == server:
-            with contextlib.suppress(FileNotFoundError):
-                if pid.read_text(encoding="utf-8") == str(server):
-                    pid.unlink()
+        with contextlib.suppress(FileNotFoundError):
+            if pid.read_text(encoding="utf-8") == str(server):
+                pid.unlink()
 
 
 def serve(path: Path, idle: float, pid_file: Path | None = None) -> None:
     """Import what pytest imports, listen on ``path``, then run each request in a forked
     child, one at a time, until no request comes for ``idle`` seconds or ``path`` (or
-    ``pid_file``) is gone.
-
-    A run's child unwinds through these frames as it exits (:func:`.forkserver.fork`):
-    what they clean up, only the server cleans up."""
+    ``pid_file``) is gone. A run's child never returns here (:func:`.forkserver.fork`)."""
     server = os.getpid()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     forkserver.prepare(forkserver.startup_modules(dict(os.environ)))
@@ -276,11 +272,10 @@ def serve(path: Path, idle: float, pid_file: Path | None = None) -> None:
             with connection, connection.makefile("rwb") as stream:
                 _serve_one(stream, _closer(stream, connection, listener))
     finally:
-        if os.getpid() == server:
-            listener.close()
-            with contextlib.suppress(FileNotFoundError):
-                if path.stat().st_ino == ours:
-                    path.unlink()
+        listener.close()
+        with contextlib.suppress(FileNotFoundError):
+            if path.stat().st_ino == ours:
+                path.unlink()
 
 
 def _closer(*held: io.BufferedRWPair | socket.socket) -> Callable[[], None]:

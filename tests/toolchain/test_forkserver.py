@@ -154,3 +154,58 @@ def test_what_pytest_lets_through_is_shown_as_python_would(servers, tmp_path):
 
     output = (tmp_path / OUTPUT).read_text(encoding="utf-8")
     assert "boom.Boom: at import" in output and "Traceback" in output
+
+
+#: A test that leaves what an interpreter's exit deals with: a thread that is not a daemon,
+#: which ends a moment after the test, and an `atexit` function; each writes to exit.txt
+#: when it runs.
+AT_EXIT = """
+import atexit, threading, time
+
+def log(line):
+    with open("exit.txt", "a") as f:
+        f.write(line + "\\n")
+
+def test_leaves_a_thread():
+    def late():
+        time.sleep(0.2)
+        log("thread ended")
+
+    threading.Thread(target=late).start()
+    atexit.register(log, "atexit ran")
+    log("test ended")
+"""
+
+
+@pytest.mark.parametrize("forked", [False, True], ids=["fresh", "forked"])
+def test_a_forked_run_ends_as_an_interpreter_does(servers, tmp_path, forked):
+    """Its threads that are not daemons are waited for, then its atexit functions run:
+    a run that leaves a thread running hangs, as `python -m pytest` would."""
+    (tmp_path / "test_exit.py").write_text(AT_EXIT, encoding="utf-8")
+    if forked:
+        code = _run(servers, tmp_path, "test_exit.py")
+    else:
+        code = subprocess.run(
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "test_exit.py"],
+            cwd=tmp_path,
+            check=False,
+        ).returncode
+
+    assert code == 0
+    seen = (tmp_path / "exit.txt").read_text(encoding="utf-8").splitlines()
+    assert seen == ["test ended", "thread ended", "atexit ran"]
+
+
+@pytest.mark.parametrize(
+    ("raised", "status", "printed"),
+    [("None", 0, None), ("3", 3, None), ("'stopped by a plugin'", 1, "stopped by a plugin")],
+)
+def test_a_system_exit_out_of_pytest_ends_the_run_as_python_would(
+    servers, tmp_path, raised, status, printed
+):
+    (tmp_path / "halt.py").write_text(f"raise SystemExit({raised})\n", encoding="utf-8")
+
+    assert _run(servers, tmp_path, "-p", "halt") == status
+
+    output = (tmp_path / OUTPUT).read_text(encoding="utf-8")
+    assert output.strip() == (printed or "")
