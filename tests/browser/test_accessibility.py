@@ -14,7 +14,7 @@ selector, with axe's reason (a colour contrast's two colours and ratio, for exam
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import quote
 
 import pytest
@@ -125,8 +125,10 @@ def test_page_is_accessible_on_a_phone(axe_tab: Tab, phone_page: str) -> None:
     assert not found, "\n\n".join(found)
 
 
-def test_paste_box_with_results_is_accessible(axe_tab: Tab) -> None:
-    page = load(axe_tab, "index.html")
+def test_paste_box_with_results_is_accessible(new_tab: Callable[..., Tab]) -> None:
+    tab = new_tab()  # of its own: the test runs the page's clock (test_paste_box.paste)
+    tab.page.clock.install()
+    page = load(tab, "index.html")
     assert paste(page, "E   RuntimeError: Session is closed"), "the box found nothing"
     found = check_both_modes(page, "index.html, the paste box showing results")
     paste(page, "nothing the guide verifies")

@@ -15,16 +15,29 @@ from reader_messages import TRACEBACK, VARIANTS
 from test_search import results
 
 BOXES = ["index.html", "reference/error-index.html"]
+SECOND_MS = 1000
+
+
+def open_box(tab: Tab, path: str) -> Page:
+    """Open the page at `path`, its clock under the test's control (:func:`paste`)."""
+    tab.page.clock.install()
+    return tab.open(path)
 
 
 def paste(page: Page, text: str) -> list[str]:
-    """Put `text` in the box as a paste does, and return the result pages, best first."""
+    """Put `text` in the box as a paste does, and return the result pages, best first.
+
+    The page's clock must be installed, as :func:`open_box` does: the box waits a moment
+    after the last keystroke before it matches, and that moment is run through on the
+    page's clock, not waited for (with Playwright's polling, a third of a second a paste).
+    """
     box = page.locator("[data-paste-box]").first
     # what a paste does: the whole text at once, then one input event (fill() would take
     # minutes over the protocol for a traceback of thousands of lines)
     box.locator("textarea").evaluate(
         "(area, text) => { area.value = text; area.dispatchEvent(new Event('input')); }", text
     )
+    page.clock.run_for(SECOND_MS)  # far past the box's wait for more typing
     expect(box).to_have_attribute("data-state", "done")
     return result_pages(box.locator(".paste-box-results"))
 
@@ -65,7 +78,7 @@ def test_each_reader_message_finds_its_entry_in_the_first_three(
     new_tab: Callable[..., Tab], box_page: str
 ) -> None:
     tab = new_tab()
-    page = tab.open(box_page)
+    page = open_box(tab, box_page)
     assert_each_variant_in_the_first_three(lambda message: paste(page, message))
     tab.assert_clean()
 
@@ -74,7 +87,7 @@ def test_a_result_links_to_the_block_that_verifies_the_message(
     new_tab: Callable[..., Tab],
 ) -> None:
     tab = new_tab()
-    page = tab.open("index.html")
+    page = open_box(tab, "index.html")
     paste(page, "E   RuntimeError: Session is closed")
     link = page.locator("[data-paste-box] .paste-box-results a").first
     with page.expect_navigation():
@@ -87,7 +100,7 @@ def test_a_result_links_to_the_block_that_verifies_the_message(
 
 def test_a_message_nobody_verified_says_so(new_tab: Callable[..., Tab]) -> None:
     tab = new_tab()
-    page = tab.open("index.html")
+    page = open_box(tab, "index.html")
     assert paste(page, "ZeroDivisionError: division by zero") == []
     expect(page.locator(".paste-box-none")).to_be_visible()
     tab.assert_clean()
@@ -95,7 +108,7 @@ def test_a_message_nobody_verified_says_so(new_tab: Callable[..., Tab]) -> None:
 
 def test_pasted_markup_is_text_and_nothing_runs(new_tab: Callable[..., Tab]) -> None:
     tab = new_tab()
-    page = tab.open("index.html")
+    page = open_box(tab, "index.html")
     markup = (
         '<img src="x" onerror="window.pwned = 1"><script>window.pwned = 2</script>\n'
         "<b>RuntimeError: Session is closed</b>\n"
@@ -111,7 +124,7 @@ def test_pasted_markup_is_text_and_nothing_runs(new_tab: Callable[..., Tab]) -> 
 
 def test_nothing_is_sent_or_kept(new_tab: Callable[..., Tab]) -> None:
     tab = new_tab()
-    page = tab.open("index.html")
+    page = open_box(tab, "index.html")
     # what the browser fetches after "load" (the favicon) has come and gone
     page.wait_for_load_state("networkidle")
     requests: list[Request] = []
@@ -133,7 +146,7 @@ def test_a_traceback_of_thousands_of_lines_stays_responsive(
     )
     text = TRACEBACK.format(error=frames + "E   RuntimeError: Event loop is closed")
     tab = new_tab()
-    page = tab.open("index.html")
+    page = open_box(tab, "index.html")
     started = time.perf_counter()
     found = paste(page, text)
     took = time.perf_counter() - started
