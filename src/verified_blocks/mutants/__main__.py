@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -24,11 +25,24 @@ from .equivalents import EQUIVALENT, EquivalentsError, load_equivalents
 from .runner import run
 
 
+#: Mutants run at once: twice the CPUs. A run waits part of its time (one that hangs sleeps
+#: until its bound, and the runner waits on each child), and with one job per CPU the
+#: CPUs were idle a fifth of a full run: on 2 CPUs, 4 jobs took it from 233 s to 194 s
+#: (6 jobs: 187 s), every verdict the same.
+JOBS = 2 * (os.cpu_count() or 1)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mutants", description=__doc__.split("\n\n")[0])
     parser.add_argument("pages", nargs="*", help="pages to mutate (default: every page)")
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="repository root")
-    parser.add_argument("--jobs", type=int, default=2, help="mutants run at once (default 2)")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=JOBS,
+        help=f"mutants run at once (default {JOBS}: twice the CPUs, as a run waits part of "
+        "its time)",
+    )
     parser.add_argument(
         "--timeout", type=float, default=120, help="most seconds a mutant may run (default 120)"
     )
