@@ -66,9 +66,22 @@ def gone(pid: int, within: float = 10) -> bool:
     """Whether process ``pid`` ends within ``within`` seconds."""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if _ended(pid):
             return True
         time.sleep(0.02)
     return False
+
+
+def _ended(pid: int) -> bool:
+    """Whether process ``pid`` has ended: it is gone, or a zombie. A warm server is a
+    daemon, whose parent is the machine's init once it ends, and an init may reap it only
+    seconds later (on this project's CI machines, every 2 s)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+    except OSError:  # no /proc: only its end tells
+        return False
+    return stat.rpartition(")")[2].split()[0] == "Z"  # after the command, which may hold ")"
