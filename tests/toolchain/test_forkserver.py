@@ -51,11 +51,25 @@ def servers():
 
 
 def _run(servers: Servers, where: Path, *args: str, timeout: float = 60) -> int | None:
+    _configure(where)
+    env = {**os.environ, "FORK_MARKER": str(where), "PY_COLORS": "0"}
+    return servers.run(["-p", "no:cacheprovider", *args], where, env, timeout)
+
+
+def _configure(where: Path) -> None:
     (where / "pytest.ini").write_text(
         "[pytest]\nasyncio_default_fixture_loop_scope = function\nfilterwarnings = error\n"
     )
-    env = {**os.environ, "FORK_MARKER": str(where), "PY_COLORS": "0"}
-    return servers.run(["-p", "no:cacheprovider", *args], where, env, timeout)
+
+
+def _run_either(servers: Servers, where: Path, forked: bool, module: str) -> int | None:
+    """Run ``module`` forked from the server or in a new interpreter, as ``python -m
+    pytest`` from ``where``, under the same configuration: its exit status."""
+    if forked:
+        return _run(servers, where, module)
+    _configure(where)
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", module]
+    return subprocess.run(command, cwd=where, check=False).returncode
 
 
 def test_a_forked_run_sees_what_a_new_interpreter_would(servers, tmp_path):
@@ -126,17 +140,8 @@ def test_the_plugins_are_imported_once_by_pytests_rewriting_loader(servers, tmp_
     forked run finds them imported by one too (the server's session's), so it neither
     imports them again nor warns that it cannot rewrite them (filterwarnings = error)."""
     (tmp_path / "test_loader.py").write_text(LOADER, encoding="utf-8")
-    if forked:
-        code = _run(servers, tmp_path, "test_loader.py")
-    else:
-        (tmp_path / "pytest.ini").write_text(
-            "[pytest]\nasyncio_default_fixture_loop_scope = function\nfilterwarnings = error\n"
-        )
-        code = subprocess.run(
-            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "test_loader.py"],
-            cwd=tmp_path,
-            check=False,
-        ).returncode
+
+    code = _run_either(servers, tmp_path, forked, "test_loader.py")
 
     assert code == 0, (tmp_path / OUTPUT).read_text() if forked else code
     seen = (tmp_path / "loader.txt").read_text(encoding="utf-8")
@@ -182,16 +187,8 @@ def test_a_forked_run_ends_as_an_interpreter_does(servers, tmp_path, forked):
     """Its threads that are not daemons are waited for, then its atexit functions run:
     a run that leaves a thread running hangs, as `python -m pytest` would."""
     (tmp_path / "test_exit.py").write_text(AT_EXIT, encoding="utf-8")
-    if forked:
-        code = _run(servers, tmp_path, "test_exit.py")
-    else:
-        code = subprocess.run(
-            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "test_exit.py"],
-            cwd=tmp_path,
-            check=False,
-        ).returncode
 
-    assert code == 0
+    assert _run_either(servers, tmp_path, forked, "test_exit.py") == 0
     seen = (tmp_path / "exit.txt").read_text(encoding="utf-8").splitlines()
     assert seen == ["test ended", "thread ended", "atexit ran"]
 
