@@ -19,17 +19,22 @@ Some checks run a copy of the page's folder in a temporary directory (an isolate
 pytest run for ``:outcome:`` and ``console`` blocks); what the copies run is counted
 for the files they were copied from, by name (byte for byte the same file).
 
-Prints a report per page; exits 1 when a line or branch of code under test never ran.
+Prints a report per page, in the pages' order; exits 1 when a line or branch of code
+under test never ran. As many pages run at once as there are CPUs (each run is one busy
+process; ``--jobs N`` to choose).
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import os
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import NamedTuple
 
 from coverage import Coverage, CoverageData
 
@@ -58,20 +63,26 @@ def code_under_test(files: list[ExampleFile]) -> tuple[list[str], list[tuple[str
     return checked, excluded
 
 
-def check_page(root: Path, folder: str, files: list[ExampleFile], work: Path) -> bool:
-    """Run one page's folder under coverage and print its report; True if complete."""
-    page = files[0].page
-    checked, excluded = code_under_test(files)
-    print(f"\n{page} (examples/{folder})")
-    for name, reason in excluded:
-        print(f"  not measured: {name}: {reason}")
-    if not checked:
-        print("  no code under test")
-        return True
+class _Run(NamedTuple):
+    """One page's folder, run under coverage (:func:`run_page`)."""
+
+    folder: str
+    files: list[ExampleFile]
+    run: subprocess.CompletedProcess[str] | None  #: None: no code under test, nothing ran
+
+
+def _paths(root: Path, folder: str, work: Path) -> tuple[str, Path, Path]:
+    """A page's name for its files in ``work`` (its coverage data, ``NAME.coverage``), the
+    temp root of its run, and its folder of examples/."""
     slug = folder.replace("/", "-")
-    data_file = work / f"{slug}.coverage"
-    basetemp = work / "tmp" / slug
-    source = root / "examples" / folder
+    return slug, work / "tmp" / slug, root / "examples" / folder
+
+
+def run_page(root: Path, folder: str, files: list[ExampleFile], work: Path) -> _Run:
+    """Run one page's folder alone under coverage.py, into its own data file."""
+    if not code_under_test(files)[0]:
+        return _Run(folder, files, None)
+    slug, basetemp, source = _paths(root, folder, work)
     run = subprocess.run(
         [
             sys.executable,
@@ -79,7 +90,7 @@ def check_page(root: Path, folder: str, files: list[ExampleFile], work: Path) ->
             "coverage",
             "run",
             "--branch",
-            f"--data-file={data_file}",
+            f"--data-file={work / f'{slug}.coverage'}",
             f"--include={source}/*,{basetemp}/*",
             "-m",
             "pytest",
@@ -90,6 +101,9 @@ def check_page(root: Path, folder: str, files: list[ExampleFile], work: Path) ->
             f"--basetemp={basetemp}",
             "-p",
             "no:randomly",
+            # pages run at once: none writes the examples' pytest cache, which they share
+            "-p",
+            "no:cacheprovider",
             "-q",
             str(source),
         ],
@@ -97,6 +111,22 @@ def check_page(root: Path, folder: str, files: list[ExampleFile], work: Path) ->
         capture_output=True,
         text=True,
     )
+    return _Run(folder, files, run)
+
+
+def check_page(root: Path, ran: _Run, work: Path) -> bool:
+    """Print the report of one page's run under coverage (:func:`run_page`); True if
+    every line and branch of its code under test ran."""
+    folder, files, run = ran
+    page = files[0].page
+    checked, excluded = code_under_test(files)
+    print(f"\n{page} (examples/{folder})")
+    for name, reason in excluded:
+        print(f"  not measured: {name}: {reason}")
+    if run is None:
+        print("  no code under test")
+        return True
+    slug, basetemp, source = _paths(root, folder, work)
     if run.returncode != 0:
         print(f"  the page's examples failed under coverage:\n{run.stdout}{run.stderr}")
         return False
@@ -108,7 +138,7 @@ def check_page(root: Path, folder: str, files: list[ExampleFile], work: Path) ->
             return str(source / measured.name)
         return path
 
-    measured = CoverageData(str(data_file))
+    measured = CoverageData(str(work / f"{slug}.coverage"))
     measured.read()
     mapped = CoverageData(str(work / f"{slug}.mapped.coverage"))
     mapped.erase()
@@ -145,6 +175,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="page_coverage", description=__doc__.split("\n\n")[0])
     parser.add_argument("pages", nargs="*", help="only these pages (docs/...md)")
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="repository root")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="pages run at once (default: one per CPU)",
+    )
     args = parser.parse_args(argv)
     root = args.root.resolve()
     files = manifest.load(root / "examples" / manifest.MANIFEST)
@@ -158,7 +194,9 @@ def main(argv: list[str] | None = None) -> int:
     work = root / "_build" / "coverage"
     shutil.rmtree(work, ignore_errors=True)
     (work / "tmp").mkdir(parents=True)
-    gaps = [f for f in sorted(folders) if not check_page(root, f, folders[f], work)]
+    with ThreadPoolExecutor(max(1, args.jobs)) as pool:
+        runs = pool.map(lambda f: run_page(root, f, folders[f], work), sorted(folders))
+        gaps = [ran.folder for ran in runs if not check_page(root, ran, work)]
     measured = sum(1 for f in folders.values() if code_under_test(f)[0])
     if gaps:
         print(f"\npage_coverage: {len(gaps)} page(s) with code under test that never ran:")

@@ -84,3 +84,27 @@ def test_code_its_page_never_runs_fails_at_the_page_line(repo, capsys):
 def test_runs_in_a_copy_of_the_folder_count_for_the_original(repo, capsys):
     code, out = check(repo, capsys, TESTED_IN_ISOLATION)
     assert code == 0, out
+
+
+def test_pages_run_at_once_report_in_the_pages_order(repo, capsys):
+    """Two pages measured at once (``--jobs 2``): each report is whole and in its place,
+    the same as one page at a time."""
+    repo.page("how-to/rounding.md", CODE + TESTED_ONE)
+    # module names are shared by every page
+    repo.page("how-to/also-rounding.md", (CODE + TESTED_BOTH).replace("rounding", "flooring"))
+    assert repo.extract() == 0
+    capsys.readouterr()
+    outputs = []
+    for jobs in ("1", "2"):
+        code = page_coverage.main(["--root", str(repo.root), "--jobs", jobs])
+        outputs.append((code, capsys.readouterr().out))
+    assert outputs[0] == outputs[1]
+    code, out = outputs[1]
+    assert code == 1, out
+    also = out.index("docs/how-to/also-rounding.md (examples/how_to/also_rounding)")
+    rounding = out.index("docs/how-to/rounding.md (examples/how_to/rounding)")
+    gap = out.index("docs/how-to/rounding.md:9 (block at line 3): never ran")
+    assert also < rounding < gap, out
+    assert out.endswith(
+        "1 page(s) with code under test that never ran:\n  docs/how-to/rounding.md\n"
+    ), out
