@@ -8,9 +8,10 @@ another field or skip a call such as a ``close()``, delete an ``__aenter__``/``_
 configuration, flip a ``True``/``False`` keyword) or what the page says running it does
 (``:raises:``, ``:stdout:``, ``:outcome:``, ``:lines:``, a session's output). Only that
 page is then extracted, into a temporary directory (``examples/`` is never touched), and
-run by pytest with the plugin and the generated ``pytest.ini``, exactly as ``nox -s
-examples`` runs it, on this interpreter only. A run that fails (or hangs) kills the mutant;
-a run that passes lets it survive: the page's tests did not notice the fault.
+run by pytest with the plugin and the generated ``pytest.ini``, as ``nox -s examples``
+runs it (each failure printed as one line), on this interpreter only. A run that fails
+(or hangs) kills the mutant; a run that passes lets it survive: the page's tests did not
+notice the fault.
 
 A surviving mutant needs a stronger test on the page, or, if no test could notice it, an
 entry with the reason in ``mutants_equivalent.toml``. The run fails while any mutant
