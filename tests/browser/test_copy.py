@@ -41,8 +41,9 @@ def test_copy_button_copies_only_the_code(new_tab: Callable[..., Tab], prompt_pa
                 block.locator(TAB_LABEL).click()
             shown = block.locator("pre").inner_text()
             page.evaluate("text => navigator.clipboard.writeText(text)", NOTHING)
-            block.hover()
-            # sphinx-copybutton copies synchronously, in the click's handler
+            # The button shows while the mouse is over its block; the click moves the mouse
+            # onto it first, as a reader's hand does. sphinx-copybutton copies
+            # synchronously, in the click's handler.
             block.locator("button.copybtn").click()
             copied = page.evaluate("() => navigator.clipboard.readText()")
             expected = code_of(shown, prompts)
