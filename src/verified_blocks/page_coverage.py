@@ -71,18 +71,18 @@ class _Run(NamedTuple):
     run: subprocess.CompletedProcess[str] | None  #: None: no code under test, nothing ran
 
 
-def _paths(root: Path, folder: str, work: Path) -> tuple[str, Path, Path]:
-    """A page's name for its files in ``work`` (its coverage data, ``NAME.coverage``), the
-    temp root of its run, and its folder of examples/."""
+def _paths(root: Path, folder: str, work: Path) -> tuple[Path, Path, Path]:
+    """A page's coverage data file in ``work``, the temp root of its run, and its folder
+    of examples/."""
     slug = folder.replace("/", "-")
-    return slug, work / "tmp" / slug, root / "examples" / folder
+    return work / f"{slug}.coverage", work / "tmp" / slug, root / "examples" / folder
 
 
 def run_page(root: Path, folder: str, files: list[ExampleFile], work: Path) -> _Run:
     """Run one page's folder alone under coverage.py, into its own data file."""
     if not code_under_test(files)[0]:
         return _Run(folder, files, None)
-    slug, basetemp, source = _paths(root, folder, work)
+    data_file, basetemp, source = _paths(root, folder, work)
     run = subprocess.run(
         [
             sys.executable,
@@ -90,7 +90,7 @@ def run_page(root: Path, folder: str, files: list[ExampleFile], work: Path) -> _
             "coverage",
             "run",
             "--branch",
-            f"--data-file={work / f'{slug}.coverage'}",
+            f"--data-file={data_file}",
             f"--include={source}/*,{basetemp}/*",
             "-m",
             "pytest",
@@ -126,7 +126,7 @@ def check_page(root: Path, ran: _Run, work: Path) -> bool:
     if run is None:
         print("  no code under test")
         return True
-    slug, basetemp, source = _paths(root, folder, work)
+    data_file, basetemp, source = _paths(root, folder, work)
     if run.returncode != 0:
         print(f"  the page's examples failed under coverage:\n{run.stdout}{run.stderr}")
         return False
@@ -138,9 +138,9 @@ def check_page(root: Path, ran: _Run, work: Path) -> bool:
             return str(source / measured.name)
         return path
 
-    measured = CoverageData(str(work / f"{slug}.coverage"))
+    measured = CoverageData(str(data_file))
     measured.read()
-    mapped = CoverageData(str(work / f"{slug}.mapped.coverage"))
+    mapped = CoverageData(str(data_file.with_suffix(".mapped.coverage")))
     mapped.erase()
     mapped.update(measured, map_path=original)
     mapped.write()
